@@ -1,0 +1,57 @@
+/**
+ * Service settings from flags, then environment (`NEXTBEST_*`), then defaults; validated with
+ * errors that name the setting and the fix.
+ */
+import { nbError } from '../errors.js';
+
+export interface ServeSettings {
+  port: number;
+  host: string;
+  db: string;
+  catalog: string | undefined;
+  demo: boolean;
+  seed: number | undefined;
+  logLevel: string;
+}
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  catalog?: string;
+  demo?: boolean;
+  seed?: string;
+  logLevel?: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeSettings {
+  const portText = flags.port ?? env['NEXTBEST_PORT'] ?? '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw nbError('NB_ERR_CONFIG', [`port '${portText}' (--port or NEXTBEST_PORT) must be an integer from 0 to 65535`]);
+  }
+  const seedText = flags.seed ?? env['NEXTBEST_SEED'];
+  let seed: number | undefined;
+  if (seedText !== undefined && seedText !== '') {
+    seed = Number(seedText);
+    if (!Number.isInteger(seed) || seed < 0) {
+      throw nbError('NB_ERR_CONFIG', [`seed '${seedText}' (--seed or NEXTBEST_SEED) must be a non-negative integer`]);
+    }
+  }
+  const logLevel = flags.logLevel ?? env['NEXTBEST_LOG_LEVEL'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw nbError('NB_ERR_CONFIG', [`log level '${logLevel}' (--log-level or NEXTBEST_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}`]);
+  }
+  const catalog = flags.catalog ?? (env['NEXTBEST_CATALOG'] || undefined);
+  return {
+    port,
+    host: flags.host ?? env['NEXTBEST_HOST'] ?? '127.0.0.1',
+    db: flags.db ?? (env['NEXTBEST_DB'] || './nextbest.db'),
+    catalog,
+    demo: flags.demo ?? ['1', 'true', 'yes'].includes((env['NEXTBEST_DEMO'] ?? '').toLowerCase()),
+    seed,
+    logLevel,
+  };
+}

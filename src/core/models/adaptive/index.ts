@@ -1,0 +1,121 @@
+/**
+ * `AdaptiveModel`: the default `PropensityModel` (kind `adaptive-nb`). One naive-Bayes model per
+ * key (action/channel/direction), learning online from responses, with Thompson-sampling
+ * exploration, optional decay, reports per key and merging of models from several nodes.
+ */
+import type { JsonValue, Predictors } from '../../types.js';
+import { sampleBeta, type Random } from '../../random.js';
+import type { PropensityEstimate, PropensityModel } from '../model.js';
+import { NaiveBayesModel, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
+
+export { NaiveBayesModel } from './naive-bayes.js';
+export type {
+  ModelReport,
+  PredictorReport,
+  BinReport,
+  ClassifierBinReport,
+  NaiveBayesOptions,
+  NaiveBayesPrediction,
+  NaiveBayesState,
+} from './naive-bayes.js';
+
+export interface AdaptiveModelOptions extends NaiveBayesOptions {
+  /** Thompson sampling: the arbitrated propensity is a draw from Beta(1 + p*E, 1 + (1 - p)*E). Default true. */
+  explore?: boolean;
+}
+
+export interface ModelSummary {
+  key: string;
+  /** Responses learnt (decayed when a half-life is set). */
+  responses: number;
+  positives: number;
+  auc: number;
+  activePredictors: number;
+}
+
+export class AdaptiveModel implements PropensityModel {
+  readonly kind = 'adaptive-nb';
+  private readonly models = new Map<string, NaiveBayesModel>();
+  private readonly dirty = new Set<string>();
+  private readonly explore: boolean;
+  private readonly modelOptions: NaiveBayesOptions;
+
+  constructor(options: AdaptiveModelOptions = {}) {
+    const { explore, ...rest } = options;
+    this.explore = explore ?? true;
+    this.modelOptions = rest;
+  }
+
+  estimate(key: string, predictors: Predictors, random: Random): PropensityEstimate {
+    const m = this.models.get(key);
+    if (!m) {
+      return { propensity: this.explore ? random.next() : 0.5, mean: 0.5, evidence: 0 };
+    }
+    const { mean, evidence } = m.predict(predictors);
+    const propensity = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
+    return { propensity, mean, evidence };
+  }
+
+  learn(key: string, predictors: Predictors, positive: boolean): void {
+    this.modelFor(key).learn(predictors, positive);
+    this.dirty.add(key);
+  }
+
+  /** The naive-Bayes model of a key (created empty when absent). */
+  modelFor(key: string): NaiveBayesModel {
+    let m = this.models.get(key);
+    if (!m) {
+      m = new NaiveBayesModel(this.modelOptions);
+      this.models.set(key, m);
+    }
+    return m;
+  }
+
+  takeDirty(): Array<{ key: string; state: JsonValue }> {
+    const out: Array<{ key: string; state: JsonValue }> = [];
+    for (const key of this.dirty) {
+      const m = this.models.get(key);
+      if (m) out.push({ key, state: m.toJSON() as unknown as JsonValue });
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  load(key: string, state: JsonValue): void {
+    if (typeof state !== 'object' || state === null || Array.isArray(state) || state['version'] !== 1) {
+      throw new TypeError(`adaptive-nb state for ${key} must be an object with version 1`);
+    }
+    this.models.set(key, NaiveBayesModel.fromJSON(state as unknown as NaiveBayesState, this.modelOptions));
+  }
+
+  keys(): string[] {
+    return [...this.models.keys()];
+  }
+
+  summaries(): ModelSummary[] {
+    return [...this.models.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, m]) => ({
+        key,
+        responses: m.evidence,
+        positives: m.positives,
+        auc: m.auc(),
+        activePredictors: m.activeCount,
+      }));
+  }
+
+  report(key: string): ModelReport | undefined {
+    return this.models.get(key)?.report();
+  }
+
+  /** Adds every key of `other` into this model (counts are sums); returns this. */
+  merge(other: AdaptiveModel): this {
+    for (const [key, m] of other.models) {
+      const mine = this.models.get(key);
+      if (mine) mine.merge(m);
+      else this.models.set(key, NaiveBayesModel.fromJSON(m.toJSON(), this.modelOptions));
+      this.dirty.add(key);
+    }
+    return this;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The `PropensityModel` port: how the pipeline asks "how likely is this customer to respond
+ * positively to this action in this channel, now?" and how responses teach the answer.
+ * Models are keyed (one per action x channel x direction by default, see `modelKey`); state is
+ * exported per key as JSON so any store can persist it and several nodes can merge it.
+ */
+import type { JsonValue, Predictors, Direction } from '../types.js';
+import type { Random } from '../random.js';
+
+export interface PropensityEstimate {
+  /** The propensity used in arbitration: with exploration on, a Thompson draw around `mean`. */
+  propensity: number;
+  /** The model's point estimate. */
+  mean: number;
+  /** Evidence behind the estimate: number of responses learnt. */
+  evidence: number;
+}
+
+export interface PropensityModel {
+  /** Stable name of the model class, stored with its state (e.g. `beta-bernoulli`). */
+  readonly kind: string;
+  estimate(key: string, predictors: Predictors, random: Random): PropensityEstimate;
+  learn(key: string, predictors: Predictors, positive: boolean): void;
+  /** State of every key changed since the previous call, for persistence. */
+  takeDirty(): Array<{ key: string; state: JsonValue }>;
+  /** Restore one key's persisted state (at start-up). */
+  load(key: string, state: JsonValue): void;
+  /** Keys the model holds. */
+  keys(): string[];
+}
+
+export interface ModelKeyParts {
+  actionId: string;
+  channel: string;
+  direction: Direction;
+}
+
+/** Canonical model key: `action/channel/direction`. */
+export function modelKey(parts: ModelKeyParts): string {
+  return `${parts.actionId}/${parts.channel}/${parts.direction}`;
+}

@@ -1,0 +1,101 @@
+/**
+ * Injected randomness. Core logic never calls Math.random: it takes a `Random`, so that a seeded
+ * decision is exactly reproducible. Includes the Gamma/Beta samplers Thompson sampling needs.
+ */
+
+export interface Random {
+  /** Uniform in [0, 1). */
+  next(): number;
+}
+
+/** xoshiro128** seeded through splitmix32: fast, 2^128 period, good enough statistically for sampling. */
+export class SeededRandom implements Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number | string) {
+    let s = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+    const split = (): number => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = split();
+    this.b = split();
+    this.c = split();
+    this.d = split();
+  }
+
+  next(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.b << 9) >>> 0;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result / 4294967296;
+  }
+}
+
+/** Non-reproducible randomness for production use when no seed is configured. */
+export const systemRandom: Random = { next: () => Math.random() };
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/** FNV-1a 32-bit hash: stable across processes and platforms (used for seeds and control groups). */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Standard normal by Box-Muller (one value per call; simple and deterministic). */
+export function sampleNormal(random: Random): number {
+  let u = random.next();
+  while (u <= Number.EPSILON) u = random.next();
+  const v = random.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Gamma(shape, 1) by Marsaglia and Tsang; shape < 1 boosted by U^(1/shape). */
+export function sampleGamma(random: Random, shape: number): number {
+  if (!(shape > 0)) throw new RangeError(`gamma shape must be > 0, got ${shape}`);
+  if (shape < 1) {
+    let u = random.next();
+    while (u <= Number.EPSILON) u = random.next();
+    return sampleGamma(random, shape + 1) * Math.pow(u, 1 / shape);
+  }
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = sampleNormal(random);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random.next();
+    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta). */
+export function sampleBeta(random: Random, alpha: number, beta: number): number {
+  const x = sampleGamma(random, alpha);
+  const y = sampleGamma(random, beta);
+  const sum = x + y;
+  return sum > 0 ? x / sum : alpha / (alpha + beta);
+}

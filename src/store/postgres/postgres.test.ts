@@ -1,0 +1,136 @@
+/**
+ * Runs the shared Store contract against PostgresStore on a real PostgreSQL server
+ * (NEXTBEST_TEST_PG, default postgres://127.0.0.1:5432/test), one fresh schema per test, dropped
+ * afterwards. Unreachable server: the suite fails when CI is set, and is skipped (loudly) otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { runStoreContract } from '../store.contract.js';
+import type { Store } from '../store.js';
+import { maskUrlPassword } from '../support.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresStore, postgresUrlWithDefaultUser } from './index.js';
+
+const url = process.env.NEXTBEST_TEST_PG ?? 'postgres://127.0.0.1:5432/test';
+const shownUrl = maskUrlPassword(url);
+
+/** The store's own default-user rule (libpq's), so test connections match the store's. */
+const urlWithUser = postgresUrlWithDefaultUser;
+
+async function reachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: urlWithUser(url), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function schemaName(): string {
+  return `nb_test_${randomBytes(6).toString('hex')}`;
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: urlWithUser(url) });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+const unreachableReason = await reachable();
+
+if (unreachableReason === undefined) {
+  runStoreContract('postgres (fresh schema per test)', async () => {
+    const schema = schemaName();
+    const opened: Store[] = [await PostgresStore.open(url, { schema })];
+    return {
+      store: opened[0] as Store,
+      reopen: async () => {
+        const store = await PostgresStore.open(url, { schema });
+        opened.push(store);
+        return store;
+      },
+      cleanup: async () => {
+        for (const store of opened) await store.close();
+        await dropSchema(schema);
+      },
+    };
+  });
+
+  describe('PostgresStore specifics', () => {
+    it('migrates once when several nodes start at the same time on a fresh schema', async () => {
+      const schema = schemaName();
+      try {
+        const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(url, { schema })));
+        await Promise.all(stores.map((store) => store.close()));
+        const client = new pg.Client({ connectionString: urlWithUser(url) });
+        await client.connect();
+        try {
+          const rows = (await client.query(`SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`)).rows;
+          expect(rows).toStrictEqual(POSTGRES_MIGRATIONS.map(({ version, name }) => ({ version, name })));
+        } finally {
+          await client.end();
+        }
+      } finally {
+        await dropSchema(schema);
+      }
+    });
+
+    it('never shows the password in its description', async () => {
+      const schema = schemaName();
+      const withPassword = new URL(urlWithUser(url));
+      withPassword.password = 's3cr3t-value';
+      try {
+        const store = await PostgresStore.open(withPassword.toString(), { schema });
+        expect(store.description).not.toContain('s3cr3t-value');
+        expect(store.description).toContain('***');
+        expect(store.description).toContain(schema);
+        await store.close();
+      } catch (error) {
+        // A server that checks passwords refuses the made-up one: the error must not leak it either.
+        expect(String(error)).not.toContain('s3cr3t-value');
+      } finally {
+        await dropSchema(schema);
+      }
+    });
+
+    it('refuses a schema name that is not a plain identifier', async () => {
+      await expect(PostgresStore.open(url, { schema: 'x"; DROP TABLE y; --' })).rejects.toThrowError(/invalid schema name/);
+    });
+
+    it('refuses a schema migrated by a newer nextbest', async () => {
+      const schema = schemaName();
+      try {
+        await (await PostgresStore.open(url, { schema })).close();
+        const client = new pg.Client({ connectionString: urlWithUser(url) });
+        await client.connect();
+        await client.query(`INSERT INTO "${schema}".schema_migrations VALUES (999, 'future', '2030-01-01T00:00:00.000Z')`);
+        await client.end();
+        await expect(PostgresStore.open(url, { schema })).rejects.toThrowError(/is at version 999/);
+      } finally {
+        await dropSchema(schema);
+      }
+    });
+  });
+} else if (process.env.CI) {
+  describe('PostgresStore', () => {
+    it('needs a reachable PostgreSQL', () => {
+      throw new Error(`PostgreSQL not reachable at ${shownUrl}; CI requires it (${unreachableReason})`);
+    });
+  });
+} else {
+  console.warn(`[postgres.test] PostgreSQL not reachable at ${shownUrl} (${unreachableReason}); skipping the PostgreSQL store suite. Set NEXTBEST_TEST_PG to run it.`);
+  describe.skip(`PostgresStore: skipped, PostgreSQL not reachable at ${shownUrl}`, () => {
+    it('runs the store contract', () => undefined);
+  });
+}

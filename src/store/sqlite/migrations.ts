@@ -1,0 +1,99 @@
+/**
+ * Versioned schema migrations of the SQLite store. Each migration runs once, in order, inside one
+ * immediate transaction together with its row in `schema_migrations`; never edit a released
+ * migration, append a new one instead.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface SqliteMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Times are ISO-8601 strings (TEXT) so they round-trip exactly; JSON columns are TEXT holding the
+// exact serialized document (key order preserved).
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE profiles (
+        customer_id TEXT PRIMARY KEY,
+        attributes  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE decisions (
+        decision_id     TEXT PRIMARY KEY,
+        customer_id     TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        catalog_version INTEGER NOT NULL,
+        created_at      TEXT NOT NULL,
+        context         TEXT NOT NULL,
+        actions         TEXT NOT NULL,
+        predictors      TEXT NOT NULL
+      );
+      CREATE INDEX decisions_customer_id ON decisions (customer_id);
+
+      CREATE TABLE responses (
+        decision_id TEXT NOT NULL,
+        action_id   TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (decision_id, action_id, outcome)
+      );
+      CREATE INDEX responses_customer_id ON responses (customer_id);
+
+      CREATE TABLE catalog_versions (
+        version    INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        checksum   TEXT NOT NULL,
+        document   TEXT NOT NULL
+      );
+
+      CREATE TABLE model_states (
+        kind       TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+      );
+    `,
+  },
+];
+
+/** Applies every migration not yet recorded in `schema_migrations`; all or nothing. */
+export function migrateSqlite(db: Database, now: Date = new Date()): void {
+  const apply = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+        (row) => row.version,
+      ),
+    );
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(0, ...SQLITE_MIGRATIONS.map((migration) => migration.version));
+    if (newest > known) {
+      throw new Error(
+        `database schema is at version ${newest}, newer than this nextbest knows (${known}); upgrade nextbest`,
+      );
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, now.toISOString());
+    }
+  });
+  apply.immediate();
+}

@@ -1,0 +1,96 @@
+/** Runs the shared Store contract against SqliteStore on a temporary file, plus SQLite specifics. */
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runStoreContract } from '../store.contract.js';
+import type { Store } from '../store.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { SqliteStore } from './index.js';
+
+function temporaryPath(): string {
+  return join(tmpdir(), `nextbest-test-${randomBytes(8).toString('hex')}.db`);
+}
+
+function removeDatabase(path: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+}
+
+runStoreContract('sqlite (temporary file)', async () => {
+  const path = temporaryPath();
+  const opened: Store[] = [SqliteStore.open(path)];
+  return {
+    store: opened[0] as Store,
+    reopen: async () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      removeDatabase(path);
+    },
+  };
+});
+
+describe('SqliteStore specifics', () => {
+  const paths: string[] = [];
+  afterEach(() => {
+    for (const path of paths.splice(0)) removeDatabase(path);
+  });
+
+  it('opens :memory: and describes itself', async () => {
+    const store = SqliteStore.open(':memory:');
+    expect(store.description).toBe('sqlite::memory:');
+    await store.putProfile('c1', { a: 1 }, new Date('2026-01-01T00:00:00.000Z'));
+    expect(await store.countProfiles()).toBe(1);
+    await store.close();
+  });
+
+  it('uses WAL with synchronous=FULL and records each migration once', async () => {
+    const path = temporaryPath();
+    paths.push(path);
+    await SqliteStore.open(path).close();
+    const second = SqliteStore.open(path);
+    await second.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+      expect(rows).toStrictEqual(SQLITE_MIGRATIONS.map(({ version, name }) => ({ version, name })));
+    } finally {
+      db.close();
+    }
+    const store = SqliteStore.open(path);
+    const synchronous = (store as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true });
+    expect(synchronous).toBe(2); // 2 = FULL
+    await store.close();
+  });
+
+  it('refuses a database migrated by a newer nextbest', async () => {
+    const path = temporaryPath();
+    paths.push(path);
+    await SqliteStore.open(path).close();
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00.000Z')").run();
+    db.close();
+    expect(() => SqliteStore.open(path)).toThrowError(/schema is at version 999/);
+  });
+
+  it('reports an unopenable path as a plain Error with the cause kept', () => {
+    const path = join(tmpdir(), `nextbest-missing-${randomBytes(6).toString('hex')}`, 'x.db');
+    let error: unknown;
+    try {
+      SqliteStore.open(path);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).constructor).toBe(Error);
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(existsSync(path)).toBe(false);
+  });
+});
