@@ -69,16 +69,18 @@ export interface DemoPersona {
  * Personas (ids fixed, same for every seed):
  *
  * - C000001 "The young family" (Lisbon): 34, married, 2 children, employed, EUR 68k, segment B, low
- *   risk, a first-home mortgage at 2.1%, savings EUR 22k; no credit card and no kids account. Expect
- *   gold-card / kids-savings (and pension-top-up) to compete on web and mobile.
+ *   risk, a first-home mortgage at 2.1%, savings EUR 22k; no credit card and no kids account.
+ *   Eligible for gold-card, kids-savings and pension-top-up (with loans, robo-advisor and an
+ *   investment review competing on web and mobile); not for another mortgage.
  * - C000002 "The student" (Madrid): 21, student, EUR 6k from a part-time job, mobile-first, no credit
  *   card. Expect student-card on mobile/web; grow offers such as loans are not eligible.
  * - C000003 "The affluent saver" (Munich): 58, segment A, EUR 145k income, EUR 190k in savings,
  *   has an advisor, no investments. Expect investment-review in branch/call-centre, platinum-card on
  *   web.
- * - C000004 "The customer about to leave" (Amsterdam): 41, segment B, 12 years with the bank,
- *   churnScore 0.78. Expect retention (cancel-save-call, loyalty-bonus, rate-match), three times as
- *   strong with context {"intent": "cancel"}.
+ * - C000004 "The customer about to leave" (Amsterdam): 41, segment B, 12 years with the bank, gold
+ *   card and mortgage (at 2.4%), savings EUR 18.5k, churnScore 0.78. Eligible for retention
+ *   (cancel-save-call, loyalty-bonus, rate-match, fee-waiver), three times as strong with context
+ *   {"intent": "cancel"}.
  * - C000005 "The customer in difficulty" (Seville): 29, segment C, 45 days in overdraft, riskScore
  *   0.81. No credit or sales offers (suitability); expect debt-advice and overdraft-warning.
  * - C000006 "The retiree" (Porto): 72, not digital, paper statements, card expiring in 1 month, mail
@@ -125,12 +127,12 @@ export const DEMO_PERSONAS: readonly DemoPersona[] = [
   persona('C000004', 'Long-standing customer in Amsterdam about to leave', {
     age: 41, segment: 'B', income: 56000, balance: 3100, savingsBalance: 18500,
     riskScore: 0.18, creditScore: 742, churnScore: 0.78,
-    products: ['checking', 'gold-card', 'savings-account'],
+    products: ['checking', 'gold-card', 'mortgage-first-home', 'savings-account'],
     children: 1, maritalStatus: 'partnered', employment: 'employed',
     city: 'Amsterdam', country: 'NL', timeZone: 'Europe/Amsterdam', preferredLanguage: 'nl',
     tenureYears: 12, digitalActive: true, appUser: true, lastLoginDays: 41,
     paperStatements: false, cardAlerts: false, cardExpiryMonths: 9, overdraftDays: 0,
-    mortgageRate: 0, suspiciousTransactions: 0, foreignTransactions: 2,
+    mortgageRate: 2.4, suspiciousTransactions: 0, foreignTransactions: 2,
     mailReturned: false, termsAccepted: true, hasAdvisor: false,
   }),
   persona('C000005', 'Customer in financial difficulty in Seville', {

@@ -194,6 +194,8 @@ export function validateCatalog(raw: unknown): ValidationResult {
     const id = c.id(raw['id'], `${path}.id`);
     if (id && issueIds.has(id)) c.fail(`${path}.id`, `duplicate issue id '${id}'; issue ids must be unique`);
     if (id) issueIds.add(id);
+    const lever = c.number(raw['lever'], `${path}.lever`, 1, 0);
+    const policies = c.policies(raw, path);
     const groups: GroupDef[] = [];
     c.array(raw['groups'], `${path}.groups`, true).forEach((groupEntry, j) => {
       const group = validateGroup(c, groupEntry, `${path}.groups[${j}]`, { groupIds, actionIds, treatmentIds, channelIds });
@@ -202,7 +204,7 @@ export function validateCatalog(raw: unknown): ValidationResult {
     const name = c.optionalString(raw['name'], `${path}.name`);
     c.optionalString(raw['description'], `${path}.description`);
     if (id) {
-      issues.push({ id, ...(name ? { name } : {}), lever: c.number(raw['lever'], `${path}.lever`, 1, 0), ...c.policies(raw, path), groups });
+      issues.push({ id, ...(name ? { name } : {}), lever, ...policies, groups });
     }
   });
 
@@ -262,6 +264,8 @@ function validateGroup(c: Checker, entry: unknown, path: string, reg: Registries
   const id = c.id(raw['id'], `${path}.id`);
   if (id && reg.groupIds.has(id)) c.fail(`${path}.id`, `duplicate group id '${id}'; group ids must be unique across the catalog`);
   if (id) reg.groupIds.add(id);
+  const lever = c.number(raw['lever'], `${path}.lever`, 1, 0);
+  const policies = c.policies(raw, path);
   const actions: ActionDef[] = [];
   c.array(raw['actions'], `${path}.actions`, true).forEach((actionEntry, k) => {
     const action = validateAction(c, actionEntry, `${path}.actions[${k}]`, reg);
@@ -270,7 +274,7 @@ function validateGroup(c: Checker, entry: unknown, path: string, reg: Registries
   const name = c.optionalString(raw['name'], `${path}.name`);
   c.optionalString(raw['description'], `${path}.description`);
   if (!id) return undefined;
-  return { id, ...(name ? { name } : {}), lever: c.number(raw['lever'], `${path}.lever`, 1, 0), ...c.policies(raw, path), actions };
+  return { id, ...(name ? { name } : {}), lever, ...policies, actions };
 }
 
 function validateAction(c: Checker, entry: unknown, path: string, reg: Registries): ActionDef | undefined {

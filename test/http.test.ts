@@ -1,0 +1,310 @@
+/**
+ * The HTTP API end to end through Fastify's inject (no socket), on a real SQLite file, with a
+ * seeded random source and a fixed clock: decisions, responses, profiles and erasure, catalog
+ * versions, errors, metrics, OpenAPI, and persistence across a restart.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import { smallCatalog } from '../src/core/testing/fixtures.js';
+import { startServer, type StartedServer } from '../src/server.js';
+import { resolveServeSettings } from '../src/config/settings.js';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+
+let dir: string;
+let server: StartedServer;
+const clock = new ManualClock('2026-06-15T10:00:00Z');
+
+async function start(extra: { catalog?: string } = {}): Promise<StartedServer> {
+  const settings = resolveServeSettings({ db: join(dir, 'nextbest.db'), seed: '42', ...extra }, {});
+  return startServer(settings, { clock, modelFlushMs: 0 });
+}
+
+function catalogFile(doc: unknown = smallCatalog()): string {
+  const path = join(dir, 'catalog.yaml');
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nextbest-http-'));
+  server = await start({ catalog: catalogFile() });
+  await server.app.inject({ method: 'PUT', url: '/v1/customers/ana', payload: { age: 22, income: 45000, products: ['checking'], riskScore: 0.1 } });
+});
+
+afterEach(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(url: string, payload: unknown) {
+  const res = await server.app.inject({ method: 'POST', url, payload: payload as object });
+  return { status: res.statusCode, body: res.json() };
+}
+
+describe('POST /v1/decisions', () => {
+  it('returns ranked actions with their factors', async () => {
+    const { status, body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 3 });
+    expect(status).toBe(200);
+    expect(body.customerId).toBe('ana');
+    expect(body.knownCustomer).toBe(true);
+    expect(body.catalogVersion).toBe(1);
+    expect(body.createdAt).toBe('2026-06-15T10:00:00.000Z');
+    expect(body.actions.map((a: { actionId: string }) => a.actionId)).toEqual(['gold-card', 'fee-waiver', 'student-card']);
+    expect(body.actions[0]).toEqual({
+      rank: 1, actionId: 'gold-card', issue: 'grow', group: 'cards', treatmentId: 'gold-card-web',
+      propensity: 0.05, contextWeight: 1, value: 120, lever: 1, priority: 6,
+    });
+    expect(body.explanation).toBeUndefined();
+  });
+
+  it('explains every candidate on request', async () => {
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', explain: true });
+    expect(body.explanation).toHaveLength(3);
+    expect(body.explanation.map((e: { stage: string }) => e.stage)).toEqual(['selected', 'limit', 'limit']);
+    expect(body.explanation[0].reason).toBe('ranked 1: P 0.05 x C 1 x V 120 x L 1 = 6');
+  });
+
+  it('decides for an unknown customer on the context alone', async () => {
+    const { status, body } = await post('/v1/decisions', { customerId: 'visitor-1', channel: 'web', context: { intent: 'cancel' }, explain: true });
+    expect(status).toBe(200);
+    expect(body.knownCustomer).toBe(false);
+    expect(body.actions.map((a: { actionId: string }) => a.actionId)).toEqual(['fee-waiver']);
+    expect(body.actions[0].contextWeight).toBe(2);
+  });
+
+  it('answers an empty list when nothing is relevant', async () => {
+    await server.app.inject({ method: 'PUT', url: '/v1/customers/kid', payload: { age: 12 } });
+    const doc = smallCatalog() as Record<string, any>;
+    doc['issues'][1].eligibility = 'customer.age >= 18';
+    expect((await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc })).statusCode).toBe(200);
+    const { status, body } = await post('/v1/decisions', { customerId: 'kid', channel: 'web' });
+    expect(status).toBe(200);
+    expect(body.actions).toEqual([]);
+  });
+
+  it('rejects an unknown channel and invalid fields with codes and paths', async () => {
+    const unknown = await post('/v1/decisions', { customerId: 'ana', channel: 'fax' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('NB_ERR_UNKNOWN_CHANNEL');
+    expect(unknown.body.error.message).toBe("Unknown channel 'fax'; the active catalog defines: web, email");
+
+    const bad = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 51, colour: 'red' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('NB_ERR_VALIDATION');
+    const paths = bad.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toContain('body.limit');
+    expect(paths).toContain('body.colour');
+
+    const missing = await post('/v1/decisions', { channel: 'web' });
+    expect(missing.body.error.details).toContainEqual({ path: 'body.customerId', message: "must have required property 'customerId'" });
+  });
+
+  it('answers malformed JSON and unknown routes with catalogue errors', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/decisions', headers: { 'content-type': 'application/json' }, payload: '{"customerId":' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('NB_ERR_VALIDATION');
+    const nf = await server.app.inject({ method: 'GET', url: '/v1/nothing' });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json().error.code).toBe('NB_ERR_ROUTE_NOT_FOUND');
+  });
+});
+
+describe('POST /v1/responses', () => {
+  async function decision(): Promise<{ decisionId: string; actionId: string }> {
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 3 });
+    return { decisionId: body.decisionId, actionId: body.actions[1].actionId };
+  }
+
+  it('accepts a response (202) and counts the same response once', async () => {
+    const d = await decision();
+    const first = await post('/v1/responses', { ...d, outcome: 'clicked' });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ ...d, outcome: 'clicked', recorded: true, learned: 'none' });
+    const again = await post('/v1/responses', { ...d, outcome: 'clicked' });
+    expect(again.status).toBe(202);
+    expect(again.body.recorded).toBe(false);
+    expect(await server.service.store.countResponses('ana')).toBe(1);
+    const impression = await post('/v1/responses', { ...d, outcome: 'impression' });
+    expect(impression.body.recorded).toBe(true);
+    expect(await server.service.store.countResponses('ana')).toBe(2);
+  });
+
+  it('404 for an unknown decision, 422 for an action not in the decision, 400 for a bad outcome', async () => {
+    const d = await decision();
+    const nf = await post('/v1/responses', { decisionId: 'nope', actionId: d.actionId, outcome: 'clicked' });
+    expect(nf.status).toBe(404);
+    expect(nf.body.error.code).toBe('NB_ERR_DECISION_NOT_FOUND');
+    const wrong = await post('/v1/responses', { decisionId: d.decisionId, actionId: 'mortgage', outcome: 'clicked' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error).toEqual({
+      code: 'NB_ERR_ACTION_NOT_IN_DECISION',
+      message: `Action 'mortgage' was not part of decision '${d.decisionId}' (it offered: gold-card, fee-waiver, student-card)`,
+    });
+    const bad = await post('/v1/responses', { ...d, outcome: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('NB_ERR_VALIDATION');
+  });
+
+  it('teaches the model once per decision and action, from the snapshot at decision time', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    delete doc['issues'][1].groups[0].actions[0].propensity; // fee-waiver now learns
+    await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc });
+    const { body } = await post('/v1/decisions', { customerId: 'visitor', channel: 'web', context: { intent: 'cancel' } });
+    expect(body.actions[0].actionId).toBe('fee-waiver');
+    const r1 = await post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome: 'clicked' });
+    const r2 = await post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome: 'accepted' });
+    expect([r1.body.learned, r2.body.learned]).toEqual(['positive', 'none']);
+    const model = server.service.model as unknown as { countsOf(k: string): { positives: number; negatives: number } };
+    expect(model.countsOf('fee-waiver/web/inbound')).toEqual({ positives: 1, negatives: 0 });
+  });
+});
+
+describe('customers', () => {
+  it('PUT replaces, PATCH merges (null removes), GET reads, unknown is 404', async () => {
+    const put = await server.app.inject({ method: 'PUT', url: '/v1/customers/bo', payload: { age: 50, city: 'Porto' } });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({ customerId: 'bo', attributes: { age: 50, city: 'Porto' }, updatedAt: '2026-06-15T10:00:00.000Z' });
+    const patch = await server.app.inject({ method: 'PATCH', url: '/v1/customers/bo', payload: { city: null, income: 1000 } });
+    expect(patch.json().attributes).toEqual({ age: 50, income: 1000 });
+    const replaced = await server.app.inject({ method: 'PUT', url: '/v1/customers/bo', payload: { age: 51 } });
+    expect(replaced.json().attributes).toEqual({ age: 51 });
+    expect((await server.app.inject({ method: 'GET', url: '/v1/customers/bo' })).json().attributes).toEqual({ age: 51 });
+    const nf = await server.app.inject({ method: 'GET', url: '/v1/customers/zed' });
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json().error.code).toBe('NB_ERR_CUSTOMER_NOT_FOUND');
+    const badBody = await server.app.inject({ method: 'PUT', url: '/v1/customers/bo', payload: [1, 2] as unknown as object });
+    expect(badBody.statusCode).toBe(400);
+    const badId = await server.app.inject({ method: 'GET', url: '/v1/customers/%20bad%20id' });
+    expect(badId.statusCode).toBe(400);
+  });
+
+  it('DELETE erases the profile and every decision and response, and nothing else', async () => {
+    await server.app.inject({ method: 'PUT', url: '/v1/customers/other', payload: { age: 30, income: 40000, products: [], riskScore: 0.1 } });
+    const mine = await post('/v1/decisions', { customerId: 'ana', channel: 'web' });
+    await post('/v1/decisions', { customerId: 'ana', channel: 'web' });
+    const theirs = await post('/v1/decisions', { customerId: 'other', channel: 'web' });
+    await post('/v1/responses', { decisionId: mine.body.decisionId, actionId: mine.body.actions[0].actionId, outcome: 'clicked' });
+    await post('/v1/responses', { decisionId: theirs.body.decisionId, actionId: theirs.body.actions[0].actionId, outcome: 'clicked' });
+
+    const del = await server.app.inject({ method: 'DELETE', url: '/v1/customers/ana' });
+    expect(del.statusCode).toBe(200);
+    expect(del.json()).toEqual({ customerId: 'ana', erased: { profile: true, decisions: 2, responses: 1 } });
+    expect((await server.app.inject({ method: 'GET', url: '/v1/customers/ana' })).statusCode).toBe(404);
+    const gone = await post('/v1/responses', { decisionId: mine.body.decisionId, actionId: mine.body.actions[0].actionId, outcome: 'accepted' });
+    expect(gone.status).toBe(404);
+    expect(await server.service.store.countDecisions('other')).toBe(1);
+    expect(await server.service.store.countResponses('other')).toBe(1);
+    const again = await server.app.inject({ method: 'DELETE', url: '/v1/customers/ana' });
+    expect(again.json()).toEqual({ customerId: 'ana', erased: { profile: false, decisions: 0, responses: 0 } });
+  });
+});
+
+describe('catalog API', () => {
+  it('GET returns the active document with its version', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/v1/catalog' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-catalog-version']).toBe('1');
+    expect(res.json()).toEqual(smallCatalog());
+  });
+
+  it('PUT with errors answers 400 listing all of them, and keeps the active version', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    doc['issues'][0].groups[0].actions[0].value = 'lots';
+    doc['issues'][0].eligibility = 'customer.age >>= 3';
+    const res = await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc });
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe('NB_ERR_CATALOG_INVALID');
+    expect(body.error.details.map((d: { path: string }) => d.path)).toEqual(['issues[0].eligibility', 'issues[0].groups[0].actions[0].value']);
+    expect(server.service.catalog.version).toBe(1);
+  });
+
+  it('PUT activates a new version at once (JSON or YAML), earlier versions are listed and readable', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    doc['issues'][0].groups[0].actions[0].value = 300;
+    const json = await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc });
+    expect(json.statusCode).toBe(200);
+    expect(json.json().version).toBe(2);
+    const decision = await post('/v1/decisions', { customerId: 'ana', channel: 'web' });
+    expect(decision.body.catalogVersion).toBe(2);
+    expect(decision.body.actions[0].value).toBe(300);
+
+    doc['issues'][0].groups[0].actions[0].value = 10;
+    const yaml = await server.app.inject({ method: 'PUT', url: '/v1/catalog', headers: { 'content-type': 'application/yaml' }, payload: stringify(doc) });
+    expect(yaml.statusCode).toBe(200);
+    expect(yaml.json()).toMatchObject({ version: 3, source: 'api' });
+
+    const versions = (await server.app.inject({ method: 'GET', url: '/v1/catalog/versions' })).json();
+    expect(versions.active).toBe(3);
+    expect(versions.versions.map((v: { version: number }) => v.version)).toEqual([1, 2, 3]);
+    const v2 = await server.app.inject({ method: 'GET', url: '/v1/catalog/versions/2' });
+    expect(v2.json().issues[0].groups[0].actions[0].value).toBe(300);
+    expect((await server.app.inject({ method: 'GET', url: '/v1/catalog/versions/9' })).statusCode).toBe(404);
+
+    const badYaml = await server.app.inject({ method: 'PUT', url: '/v1/catalog', headers: { 'content-type': 'application/yaml' }, payload: 'issues: [' });
+    expect(badYaml.statusCode).toBe(400);
+    expect(badYaml.json().error.code).toBe('NB_ERR_CATALOG_PARSE');
+  });
+});
+
+describe('operations', () => {
+  it('serves health, Prometheus metrics and the OpenAPI document', async () => {
+    const health = (await server.app.inject({ method: 'GET', url: '/health' })).json();
+    expect(health).toMatchObject({ status: 'ok', catalogVersion: 1, model: 'beta-bernoulli' });
+    expect(health.store).toMatch(/^sqlite:/);
+    await post('/v1/decisions', { customerId: 'ana', channel: 'web' });
+    const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('nextbest_decisions_total{channel="web",empty="false"} 1');
+    expect(metrics.body).toContain('nextbest_decision_duration_seconds_count 1');
+    expect(metrics.body).toContain('nextbest_responses_total 0');
+    const openapi = (await server.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v1/decisions', '/v1/responses', '/v1/customers/{id}', '/v1/catalog', '/v1/catalog/versions', '/health', '/metrics']),
+    );
+    expect((await server.app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
+
+describe('persistence', () => {
+  it('profiles, decisions, responses, catalog versions and model state survive a restart', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    delete doc['issues'][1].groups[0].actions[0].propensity;
+    await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc });
+    const d = await post('/v1/decisions', { customerId: 'visitor', channel: 'web', context: { intent: 'cancel' } });
+    await post('/v1/responses', { decisionId: d.body.decisionId, actionId: 'fee-waiver', outcome: 'rejected' });
+    await server.close();
+
+    server = await start(); // no --catalog: the stored active version is used
+    expect(server.service.catalog.version).toBe(2);
+    expect((await server.app.inject({ method: 'GET', url: '/v1/customers/ana' })).json().attributes.age).toBe(22);
+    const again = await post('/v1/responses', { decisionId: d.body.decisionId, actionId: 'fee-waiver', outcome: 'rejected' });
+    expect(again.body.recorded).toBe(false);
+    const model = server.service.model as unknown as { countsOf(k: string): { positives: number; negatives: number } };
+    expect(model.countsOf('fee-waiver/web/inbound')).toEqual({ positives: 0, negatives: 1 });
+    const versions = (await server.app.inject({ method: 'GET', url: '/v1/catalog/versions' })).json();
+    expect(versions.versions).toHaveLength(2);
+  });
+
+  it('restarting with the same catalog file does not add a version; a changed file does', async () => {
+    await server.close();
+    server = await start({ catalog: join(dir, 'catalog.yaml') });
+    expect(server.service.catalog.version).toBe(1);
+    await server.close();
+    const doc = smallCatalog() as Record<string, any>;
+    doc['name'] = 'changed';
+    server = await start({ catalog: catalogFile(doc) });
+    expect(server.service.catalog.version).toBe(2);
+  });
+
+  it('refuses to start on an invalid catalog file, naming every problem', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    doc['channels'] = [{ id: 'web', direction: 'up' }];
+    await expect(start({ catalog: catalogFile(doc) })).rejects.toMatchObject({ code: 'NB_ERR_CATALOG_INVALID' });
+  });
+});
