@@ -9,6 +9,8 @@ import { resolveServeSettings, type ServeFlags } from '../config/settings.js';
 import { buildCatalog } from '../core/catalog/compile.js';
 import { isNextbestError } from '../errors.js';
 import { readCatalogFile, startServer } from '../server.js';
+import { registerEvaluateCommand } from './evaluate.js';
+import { registerOpeCommand } from './ope.js';
 
 const program = new Command();
 program.name('nextbest').description('Always-on next best action for banks.').version('0.1.0');
@@ -69,12 +71,8 @@ catalog
     process.stdout.write(`${file}: valid — ${c.channels.size} channels, ${c.document.issues.length} issues, ${c.actions.length} actions\n`);
   });
 
-try {
-  const { registerEvaluateCommand } = await import('./evaluate.js');
-  registerEvaluateCommand(program);
-} catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-}
+registerEvaluateCommand(program);
+registerOpeCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isNextbestError(error)) {

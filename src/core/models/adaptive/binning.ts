@@ -241,11 +241,11 @@ export class NumericBinning {
       return;
     }
     // insert a new interval at a, then coalesce overlaps (only possible when merging sketches)
-    for (let i = this.fn; i > a; i--) {
-      this.fLo[i] = this.fLo[i - 1]!;
-      this.fHi[i] = this.fHi[i - 1]!;
-      this.fPos[i] = this.fPos[i - 1]!;
-      this.fNeg[i] = this.fNeg[i - 1]!;
+    if (a < this.fn) {
+      this.fLo.copyWithin(a + 1, a, this.fn);
+      this.fHi.copyWithin(a + 1, a, this.fn);
+      this.fPos.copyWithin(a + 1, a, this.fn);
+      this.fNeg.copyWithin(a + 1, a, this.fn);
     }
     this.fLo[a] = lo;
     this.fHi[a] = hi;
@@ -265,11 +265,11 @@ export class NumericBinning {
     this.fHi[i] = Math.max(this.fHi[i]!, this.fHi[i + 1]!);
     this.fPos[i] = this.fPos[i]! + this.fPos[i + 1]!;
     this.fNeg[i] = this.fNeg[i]! + this.fNeg[i + 1]!;
-    for (let j = i + 1; j + 1 < this.fn; j++) {
-      this.fLo[j] = this.fLo[j + 1]!;
-      this.fHi[j] = this.fHi[j + 1]!;
-      this.fPos[j] = this.fPos[j + 1]!;
-      this.fNeg[j] = this.fNeg[j + 1]!;
+    if (i + 2 < this.fn) {
+      this.fLo.copyWithin(i + 1, i + 2, this.fn);
+      this.fHi.copyWithin(i + 1, i + 2, this.fn);
+      this.fPos.copyWithin(i + 1, i + 2, this.fn);
+      this.fNeg.copyWithin(i + 1, i + 2, this.fn);
     }
     this.fn--;
   }

@@ -5,10 +5,14 @@
  *   contribution c_p = ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)].
  * - score = (ln(1 + totalPos) - ln(1 + totalNeg) + sum of active c_p) / (1 + nActive).
  * - The score is calibrated by classifier bins over the score, made monotone by PAV; in bin b the
- *   propensity is (0.5 + pos_b) / (1 + pos_b + neg_b). An empty model says 0.5.
+ *   propensity is (0.5 + pos_b) / (1 + pos_b + neg_b). An empty model says 0.5 (classifier.ts).
+ *   Several classifiers with different half-lives may learn side by side; the one with the lowest
+ *   recent prequential log loss calibrates, so the propensity follows drift in the response rate.
  * - Activation: a predictor takes part when its AUC beats `activationAuc`; predictors whose
  *   contributions correlate above `correlationThreshold` form a group of which only the best
- *   (highest AUC) is active.
+ *   (highest AUC) is active. Correlations are measured at refresh over a window of the most
+ *   recent responses (their raw values, re-binned with the current bins), so memory stays bounded:
+ *   `correlationWindow` values per tracked predictor, at most `maxCorrelated` predictors.
  * - Decay: with a half-life H (in responses) every count is multiplied by 2^(-1/H) per response.
  *   Counts are kept in inflated units (each response adds the growing weight `w`; true count =
  *   stored / w; everything is rescaled when w gets large), so decay costs nothing per row.
@@ -16,7 +20,8 @@
  *   (16, 32, ..., then every `refreshEvery` responses), so that predicting stays cheap.
  */
 import type { Predictors, PredictorValue } from '../../types.js';
-import { DEFAULT_BINNING, NumericBinning, type BinningConfig, type NumericBinningState } from './binning.js';
+import { DEFAULT_BINNING, type BinningConfig } from './binning.js';
+import { Classifier, type ClassifierState } from './classifier.js';
 import { Predictor, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
 
@@ -31,8 +36,21 @@ export interface NaiveBayesOptions extends Partial<BinningConfig> {
   refreshEvery?: number;
   /** Fine intervals of the score sketch behind the classifier. Default 100. */
   classifierBins?: number;
+  /**
+   * Half-lives of the classifiers (score -> propensity). With several, each learns every response
+   * and the one with the lowest recent prequential log loss calibrates. Default: `halfLife`
+   * (no decay unless set) plus those of 5000, 2000, 1000 and 500 responses that are shorter,
+   * so the calibration follows drift in the response rate by itself. `[h]`: one classifier.
+   */
+  classifierHalfLives?: number[];
+  /** Half-life (responses) of the log loss that selects among several classifiers. Default 1000. */
+  selectionHalfLife?: number;
   /** Predictors (in order of first appearance) whose correlations are tracked. Default 64. */
   maxCorrelated?: number;
+  /** Recent responses kept to measure correlations. Default 500. */
+  correlationWindow?: number;
+  /** Most predictors per model; names beyond this are ignored (bounds memory). Default 500. */
+  maxPredictors?: number;
 }
 
 export interface ResolvedNaiveBayesOptions extends BinningConfig {
@@ -41,7 +59,11 @@ export interface ResolvedNaiveBayesOptions extends BinningConfig {
   halfLife: number;
   refreshEvery: number;
   classifierBins: number;
+  classifierHalfLives: number[];
+  selectionHalfLife: number;
   maxCorrelated: number;
+  correlationWindow: number;
+  maxPredictors: number;
 }
 
 export function resolveOptions(options: NaiveBayesOptions = {}): ResolvedNaiveBayesOptions {
@@ -58,7 +80,14 @@ export function resolveOptions(options: NaiveBayesOptions = {}): ResolvedNaiveBa
     halfLife: def(options.halfLife, Infinity),
     refreshEvery: def(options.refreshEvery, 500),
     classifierBins: def(options.classifierBins, 100),
+    classifierHalfLives:
+      options.classifierHalfLives && options.classifierHalfLives.length > 0
+        ? [...options.classifierHalfLives]
+        : autoClassifierHalfLives(def(options.halfLife, Infinity)),
+    selectionHalfLife: def(options.selectionHalfLife, 1000),
     maxCorrelated: def(options.maxCorrelated, 64),
+    correlationWindow: Math.max(0, def(options.correlationWindow, 500)),
+    maxPredictors: def(options.maxPredictors, 500),
   };
 }
 
@@ -73,6 +102,12 @@ export interface NaiveBayesPrediction {
 
 export interface BinReport {
   label: string;
+  kind: 'interval' | 'symbols' | 'residual' | 'missing';
+  /** Numeric bins: lower bound (exclusive) and upper bound (inclusive); absent when unbounded. */
+  lower?: number;
+  upper?: number;
+  /** Symbolic bins: the symbols of the group. */
+  symbols?: string[];
   positives: number;
   negatives: number;
   /** The bin's contribution c_p. */
@@ -107,6 +142,8 @@ export interface ModelReport {
   scoreRange: [number, number];
   predictors: PredictorReport[];
   classifier: ClassifierBinReport[];
+  /** Half-life of the classifier in use (null: no decay) and of each classifier held. */
+  classifierHalfLife: number | null;
 }
 
 export interface NaiveBayesState {
@@ -116,8 +153,7 @@ export interface NaiveBayesState {
   totalNeg: number;
   responses: number;
   predictors: PredictorState[];
-  classifier: NumericBinningState;
-  correlation: { names: string[]; weight: number; sum: number[]; cross: number[] };
+  classifiers: ClassifierState[];
   /** Names of the active predictors, and of the leader of each grouped-out predictor. */
   active: string[];
   groupedWith: Record<string, string>;
@@ -140,26 +176,22 @@ export class NaiveBayesModel {
   private nextRefresh = 16;
   /** Indices of active predictors. */
   private active: number[] = [];
-  /** Indices of predictors above the activation AUC (active or grouped out). */
-  private eligible: number[] = [];
   private readonly leader = new Map<number, number>();
-  private classifier: NumericBinning;
-  /** Correlation sums of contributions for the first `maxCorrelated` predictors. */
-  private corrW = 0;
-  private readonly corrSum: Float64Array;
-  private readonly corrCross: Float64Array;
-  /** Scratch: contribution of each tracked predictor for the row being learnt. */
-  private readonly scratch: Float64Array;
+  private classifiers: Classifier[];
+  /** The classifier in use: lowest recent prequential log loss. */
+  private selected = 0;
+  private readonly lossDecay: number;
+  /** Window of recent values per tracked predictor (ring buffer, one column per predictor). */
+  private readonly window: Array<Array<PredictorValue | undefined>> = [];
+  private windowPos = 0;
+  private windowCount = 0;
 
   constructor(options: NaiveBayesOptions = {}) {
     this.options = resolveOptions(options);
     const h = this.options.halfLife;
     this.growth = Number.isFinite(h) && h > 0 ? Math.pow(2, 1 / h) : 1;
-    this.classifier = new NumericBinning(this.options.classifierBins);
-    const m = this.options.maxCorrelated;
-    this.corrSum = new Float64Array(m);
-    this.corrCross = new Float64Array(m * m);
-    this.scratch = new Float64Array(m);
+    this.classifiers = this.options.classifierHalfLives.map((hl) => new Classifier(hl, this.options.classifierBins));
+    this.lossDecay = Math.pow(2, -1 / this.options.selectionHalfLife);
   }
 
   /** Responses learnt, decayed when a half-life is set. */
@@ -181,7 +213,8 @@ export class NaiveBayesModel {
 
   /** Memory held by the binnings: fine intervals plus tracked symbols over all predictors. */
   sketchSize(): number {
-    let n = this.classifier.sketchSize;
+    let n = 0;
+    for (const c of this.classifiers) n += c.sketchSize;
     for (const p of this.preds) n += p.sketchSize;
     return n;
   }
@@ -192,63 +225,51 @@ export class NaiveBayesModel {
 
   /** The naive-Bayes score of a predictor record (active predictors only). */
   score(predictors: Predictors): number {
-    let sum = this.intercept();
+    const w = this.w;
+    const lnPos = Math.log(1 + this.totalPos / w);
+    const lnNeg = Math.log(1 + this.totalNeg / w);
+    let sum = lnPos - lnNeg;
+    // predictors that saw every response share the model's totals and so their log terms
+    const shared = lnNeg - lnPos;
     const active = this.active;
     for (let k = 0; k < active.length; k++) {
       const p = this.preds[active[k]!]!;
-      sum += p.contribution(p.index(predictors[p.name]), this.w);
+      const bin = p.index(predictors[p.name]);
+      sum +=
+        p.totalPos === this.totalPos && p.totalNeg === this.totalNeg
+          ? p.contributionGiven(bin, w, shared)
+          : p.contribution(bin, w);
     }
     return sum / (1 + active.length);
   }
 
-  private calibrate(score: number): number {
-    const c = this.classifier;
-    const k = c.index(score);
-    const pos = c.pos[k]! / this.w;
-    const neg = c.neg[k]! / this.w;
-    return (0.5 + pos) / (1 + pos + neg);
+  private get classifier(): Classifier {
+    return this.classifiers[this.selected]!;
   }
 
   predict(predictors: Predictors): NaiveBayesPrediction {
     if (this.totalPos + this.totalNeg <= 0) return { mean: 0.5, evidence: 0, score: 0 };
     const score = this.score(predictors);
-    return { mean: this.calibrate(score), evidence: this.evidence, score };
+    return { mean: this.classifier.propensity(score), evidence: this.evidence, score };
   }
 
-  learn(predictors: Predictors, positive: boolean): void {
-    // Score and tracked contributions with the model as it was before this response.
-    const m = Math.min(this.options.maxCorrelated, this.preds.length);
-    const scratch = this.scratch;
-    for (let i = 0; i < m; i++) {
-      const p = this.preds[i]!;
-      scratch[i] = p.contribution(p.index(predictors[p.name]), this.w);
-    }
-    let sum = this.intercept();
-    const active = this.active;
-    for (let k = 0; k < active.length; k++) {
-      const i = active[k]!;
-      if (i < m) sum += scratch[i]!;
-      else {
-        const p = this.preds[i]!;
-        sum += p.contribution(p.index(predictors[p.name]), this.w);
-      }
-    }
-    const score = sum / (1 + active.length);
-
+  /**
+   * Learns one response. `knownScore`: the score `predict` just returned for these predictors,
+   * with no learning in between (saves scoring twice when predicting then learning).
+   */
+  learn(predictors: Predictors, positive: boolean, knownScore?: number): void {
+    // The score with the model as it was before this response feeds the classifier.
+    const score = knownScore ?? (this.totalPos + this.totalNeg > 0 ? this.score(predictors) : 0);
     this.w *= this.growth;
     const w = this.w;
-    // correlation sums (inflated units like the counts)
-    this.corrW += w;
-    const cross = this.corrCross;
-    const mm = this.options.maxCorrelated;
-    for (let i = 0; i < m; i++) {
-      const ci = scratch[i]! * w;
-      this.corrSum[i] = this.corrSum[i]! + ci;
-      const row = i * mm;
-      for (let j = 0; j <= i; j++) cross[row + j] = cross[row + j]! + ci * scratch[j]!;
-    }
     // counts
-    this.classifier.add(score, positive, w);
+    let best = 0;
+    for (let k = 0; k < this.classifiers.length; k++) {
+      const c = this.classifiers[k]!;
+      c.learn(score, positive, this.lossDecay);
+      if (c.loss < this.classifiers[best]!.loss) best = k;
+    }
+    this.selected = best;
     if (positive) this.totalPos += w;
     else this.totalNeg += w;
     const preds = this.preds;
@@ -257,6 +278,7 @@ export class NaiveBayesModel {
       p.add(predictors[p.name], positive, w);
     }
     this.addNewPredictors(predictors, positive, w);
+    this.remember(predictors);
     this.responses++;
     if (w > RESCALE_AT) this.rescale(1 / w);
     if (this.responses >= this.nextRefresh) {
@@ -267,8 +289,10 @@ export class NaiveBayesModel {
 
   /** Creates predictors for names not seen before; earlier responses count as missing for them. */
   private addNewPredictors(predictors: Predictors, positive: boolean, w: number): void {
+    if (this.preds.length >= this.options.maxPredictors) return;
     for (const name in predictors) {
       if (this.byName.has(name) || predictors[name] === undefined) continue;
+      if (this.preds.length >= this.options.maxPredictors) return;
       const p = new Predictor(name, this.options);
       // Responses before this one: the predictor was missing then.
       const beforePos = this.totalPos - (positive ? w : 0);
@@ -283,30 +307,46 @@ export class NaiveBayesModel {
     }
   }
 
+  /** Keeps the values of tracked predictors in the correlation window. */
+  private remember(predictors: Predictors): void {
+    const size = this.options.correlationWindow;
+    if (size === 0) return;
+    const m = Math.min(this.options.maxCorrelated, this.preds.length);
+    while (this.window.length < m) this.window.push(new Array<PredictorValue | undefined>(size));
+    const pos = this.windowPos;
+    for (let i = 0; i < m; i++) this.window[i]![pos] = predictors[this.preds[i]!.name];
+    this.windowPos = pos + 1 === size ? 0 : pos + 1;
+    if (this.windowCount < size) this.windowCount++;
+  }
+
+  /** Contributions of predictor i over the window's rows (current bins). */
+  private windowContributions(i: number): Float64Array | undefined {
+    const col = this.window[i];
+    if (!col || this.windowCount === 0) return undefined;
+    const p = this.preds[i]!;
+    const perBin = new Float64Array(p.nBins);
+    for (let b = 0; b < perBin.length; b++) perBin[b] = p.contribution(b, this.w);
+    const out = new Float64Array(this.windowCount);
+    for (let r = 0; r < this.windowCount; r++) out[r] = perBin[p.index(col[r])]!;
+    return out;
+  }
+
+  /**
+   * Pearson correlation of the contributions of predictors i and j over the recent-response
+   * window, with current bins. NaN when unknown (untracked, too few rows, or constant).
+   */
+  correlation(i: number, j: number): number {
+    const a = this.windowContributions(i);
+    const b = this.windowContributions(j);
+    if (!a || !b) return NaN;
+    return pearson(a, b);
+  }
+
   private rescale(f: number): void {
     this.totalPos *= f;
     this.totalNeg *= f;
     for (const p of this.preds) p.rescale(f);
-    this.classifier.rescale(f);
-    this.corrW *= f;
-    for (let i = 0; i < this.corrSum.length; i++) this.corrSum[i] = this.corrSum[i]! * f;
-    for (let i = 0; i < this.corrCross.length; i++) this.corrCross[i] = this.corrCross[i]! * f;
     this.w *= f;
-  }
-
-  /** Pearson correlation of the contributions of tracked predictors i and j (NaN if unknown). */
-  correlation(i: number, j: number): number {
-    const mm = this.options.maxCorrelated;
-    if (i >= mm || j >= mm || this.corrW <= 0) return NaN;
-    const [a, b] = i >= j ? [i, j] : [j, i];
-    const n = this.corrW;
-    const si = this.corrSum[i]!;
-    const sj = this.corrSum[j]!;
-    const cov = this.corrCross[a * mm + b]! / n - (si / n) * (sj / n);
-    const vi = this.corrCross[i * mm + i]! / n - (si / n) ** 2;
-    const vj = this.corrCross[j * mm + j]! / n - (sj / n) ** 2;
-    if (vi <= 1e-12 || vj <= 1e-12) return NaN;
-    return cov / Math.sqrt(vi * vj);
   }
 
   /** Regroups bins, recomputes AUCs, activation, correlation groups and classifier bins. */
@@ -317,23 +357,36 @@ export class NaiveBayesModel {
     for (let i = 0; i < this.preds.length; i++) if (this.preds[i]!.auc > o.activationAuc) eligible.push(i);
     eligible.sort((a, b) => this.preds[b]!.auc - this.preds[a]!.auc || a - b);
     const active: number[] = [];
+    const previous = new Map(this.leader);
     this.leader.clear();
+    // With too few recent rows (e.g. just after loading a state) the previous groups stand.
+    const measured = this.windowCount >= Math.min(100, this.options.correlationWindow) && this.windowCount > 0;
+    const contributions = new Map<number, Float64Array | undefined>();
+    const contrib = (i: number): Float64Array | undefined => {
+      if (!contributions.has(i)) contributions.set(i, this.windowContributions(i));
+      return contributions.get(i);
+    };
     for (const i of eligible) {
       let leader = -1;
-      for (const a of active) {
-        const r = this.correlation(i, a);
-        if (Math.abs(r) >= o.correlationThreshold) {
-          leader = a;
-          break;
+      if (measured) {
+        const ci = contrib(i);
+        for (const a of active) {
+          const ca = contrib(a);
+          if (ci && ca && Math.abs(pearson(ci, ca)) >= o.correlationThreshold) {
+            leader = a;
+            break;
+          }
         }
+      } else {
+        const l = previous.get(i);
+        if (l !== undefined && active.includes(l)) leader = l;
       }
       if (leader >= 0) this.leader.set(i, leader);
       else active.push(i);
     }
     active.sort((a, b) => a - b);
-    this.eligible = eligible;
     this.active = active;
-    this.classifier.regroupMonotone();
+    for (const c of this.classifiers) c.regroup();
   }
 
   /** Score range reachable by the active predictors (min and max over their bins). */
@@ -363,20 +416,16 @@ export class NaiveBayesModel {
   auc(): number {
     const [lo, hi] = this.scoreRange();
     const c = this.classifier;
-    const n = c.nBins - 1; // without the (unused) missing bin
-    let from = n;
-    let to = 0;
-    for (let k = 0; k < n; k++) {
-      const d = c.describe(k);
-      const lower = d.lower ?? -Infinity;
-      const upper = d.upper ?? Infinity;
-      if (upper >= lo && lower < hi) {
-        if (k < from) from = k;
-        to = k + 1;
+    const pos: number[] = [];
+    const neg: number[] = [];
+    for (let k = 0; k < c.nBins; k++) {
+      const b = c.bin(k);
+      if ((b.upper ?? Infinity) >= lo && (b.lower ?? -Infinity) < hi) {
+        pos.push(b.positives);
+        neg.push(b.negatives);
       }
     }
-    if (from >= to) return 0.5;
-    return aucOrdered(c.pos, c.neg, from, to);
+    return aucOrdered(pos, neg);
   }
 
   report(): ModelReport {
@@ -385,8 +434,9 @@ export class NaiveBayesModel {
     const predictors: PredictorReport[] = this.preds.map((p, i) => {
       const bins: BinReport[] = [];
       for (let b = 0; b < p.nBins; b++) {
+        const d = p.binning ? p.binning.describe(b) : { label: 'missing', kind: 'missing' as const };
         bins.push({
-          label: p.binning ? p.binning.describe(b).label : 'missing',
+          ...d,
           positives: p.posOf(b) / w,
           negatives: p.negOf(b) / w,
           logOdds: p.contribution(b, w),
@@ -399,14 +449,9 @@ export class NaiveBayesModel {
     });
     const classifier: ClassifierBinReport[] = [];
     const c = this.classifier;
-    for (let k = 0; k < c.nBins - 1; k++) {
-      const d = c.describe(k);
-      const pos = c.pos[k]! / w;
-      const neg = c.neg[k]! / w;
-      const r: ClassifierBinReport = { positives: pos, negatives: neg, propensity: (0.5 + pos) / (1 + pos + neg) };
-      if (d.lower !== undefined) r.lower = d.lower;
-      if (d.upper !== undefined) r.upper = d.upper;
-      classifier.push(r);
+    for (let k = 0; k < c.nBins; k++) {
+      const b = c.bin(k);
+      classifier.push({ ...b, propensity: (0.5 + b.positives) / (1 + b.positives + b.negatives) });
     }
     return {
       responses: this.evidence,
@@ -416,22 +461,22 @@ export class NaiveBayesModel {
       scoreRange: this.scoreRange(),
       predictors,
       classifier,
+      classifierHalfLife: Number.isFinite(c.halfLife) ? c.halfLife : null,
     };
   }
 
   /**
-   * Adds another model's counts into this one (counts are sums) and refreshes. Predictor bins,
-   * totals and classifier counts are sums of both; correlation sums add for predictors both track.
+   * Adds another model's counts into this one (counts are sums, decayed counts by their true
+   * values) and refreshes. Predictor bins, totals and classifier counts become sums of both; a
+   * predictor one side lacks counts as missing there; the other's recent rows join the
+   * correlation window. Classifiers merge with the other's classifier of the same half-life.
    */
   merge(other: NaiveBayesModel): this {
     const f = this.w / other.w;
     this.totalPos += other.totalPos * f;
     this.totalNeg += other.totalNeg * f;
     this.responses += other.responses;
-    const mm = this.options.maxCorrelated;
-    const om = other.options.maxCorrelated;
-    const map: number[] = [];
-    other.preds.forEach((op, oi) => {
+    other.preds.forEach((op) => {
       let i = this.byName.get(op.name);
       if (i === undefined) {
         const p = new Predictor(op.name, this.options);
@@ -445,7 +490,6 @@ export class NaiveBayesModel {
         this.preds.push(p);
       }
       this.preds[i]!.mergeFrom(op, f);
-      map[oi] = i;
     });
     // predictors this model has and the other lacks were missing in the other's responses
     for (const p of this.preds) {
@@ -454,28 +498,31 @@ export class NaiveBayesModel {
         if (other.totalNeg > 0) p.add(null, false, other.totalNeg * f);
       }
     }
-    this.classifier.mergeFrom(other.classifier, f);
-    this.corrW += other.corrW * f;
-    for (let oi = 0; oi < Math.min(om, other.preds.length); oi++) {
-      const i = map[oi]!;
-      if (i >= mm) continue;
-      this.corrSum[i] = this.corrSum[i]! + other.corrSum[oi]! * f;
-      for (let oj = 0; oj <= oi; oj++) {
-        const j = map[oj]!;
-        if (j >= mm) continue;
-        const [a, b] = i >= j ? [i, j] : [j, i];
-        this.corrCross[a * mm + b] = this.corrCross[a * mm + b]! + other.corrCross[oi * om + oj]! * f;
+    // classifiers merge with the other's classifier of the same half-life
+    for (const c of this.classifiers) {
+      const o = other.classifiers.find((x) => x.halfLife === c.halfLife);
+      if (o) c.mergeFrom(o);
+    }
+    this.selected = 0;
+    this.classifiers.forEach((c, k) => {
+      if (c.loss < this.classifiers[this.selected]!.loss) this.selected = k;
+    });
+    // the other's recent rows join the correlation window (oldest first)
+    const size = other.options.correlationWindow;
+    for (let k = 0; k < other.windowCount; k++) {
+      const r = other.windowCount < size ? k : (other.windowPos + k) % size;
+      const row: Predictors = {};
+      for (let oi = 0; oi < other.window.length; oi++) {
+        const v = other.window[oi]![r];
+        if (v !== undefined) row[other.preds[oi]!.name] = v;
       }
+      this.remember(row);
     }
     this.refresh();
     return this;
   }
 
   toJSON(): NaiveBayesState {
-    const mm = this.options.maxCorrelated;
-    const m = Math.min(mm, this.preds.length);
-    const cross: number[] = [];
-    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) cross.push(this.corrCross[i * mm + j]!);
     return {
       version: 1,
       weight: this.w,
@@ -483,13 +530,7 @@ export class NaiveBayesModel {
       totalNeg: this.totalNeg,
       responses: this.responses,
       predictors: this.preds.map((p) => p.toJSON()),
-      classifier: this.classifier.toJSON(),
-      correlation: {
-        names: this.preds.slice(0, m).map((p) => p.name),
-        weight: this.corrW,
-        sum: Array.from(this.corrSum.subarray(0, m)),
-        cross,
-      },
+      classifiers: this.classifiers.map((c) => c.toJSON()),
       active: this.active.map((i) => this.preds[i]!.name),
       groupedWith: Object.fromEntries([...this.leader].map(([i, l]) => [this.preds[i]!.name, this.preds[l]!.name])),
     };
@@ -507,19 +548,11 @@ export class NaiveBayesModel {
       model.byName.set(ps.name, model.preds.length);
       model.preds.push(Predictor.fromJSON(ps, o));
     }
-    const c = NumericBinning.fromJSON(state.classifier, o.classifierBins);
-    model.classifier = c;
-    model.corrW = state.correlation.weight;
-    const mm = o.maxCorrelated;
-    const m = Math.min(mm, state.correlation.sum.length);
-    let k = 0;
-    for (let i = 0; i < state.correlation.sum.length; i++) {
-      for (let j = 0; j <= i; j++) {
-        const v = state.correlation.cross[k++] ?? 0;
-        if (i < m) model.corrCross[i * mm + j] = v;
-      }
-      if (i < m) model.corrSum[i] = state.correlation.sum[i]!;
-    }
+    model.classifiers = state.classifiers.map((c) => Classifier.fromJSON(c, o.classifierBins));
+    model.selected = 0;
+    model.classifiers.forEach((c, k) => {
+      if (c.loss < model.classifiers[model.selected]!.loss) model.selected = k;
+    });
     model.nextRefresh = model.responses < 512 ? Math.max(16, nextPow2(model.responses + 1)) : model.responses + o.refreshEvery;
     const index = (name: string): number => {
       const i = model.byName.get(name);
@@ -528,13 +561,42 @@ export class NaiveBayesModel {
     };
     model.active = state.active.map(index).sort((a, b) => a - b);
     for (const [name, leader] of Object.entries(state.groupedWith)) model.leader.set(index(name), index(leader));
-    model.eligible = [...model.active, ...model.leader.keys()];
     return model;
   }
+}
+
+/** The model's own half-life first, then the shorter of 5000, 2000, 1000 and 500 responses. */
+export function autoClassifierHalfLives(halfLife: number): number[] {
+  return [halfLife, ...[5000, 2000, 1000, 500].filter((h) => h < halfLife)];
 }
 
 function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
+}
+
+function pearson(a: Float64Array, b: Float64Array): number {
+  const n = Math.min(a.length, b.length);
+  if (n < 2) return NaN;
+  let sa = 0;
+  let sb = 0;
+  for (let r = 0; r < n; r++) {
+    sa += a[r]!;
+    sb += b[r]!;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let r = 0; r < n; r++) {
+    const da = a[r]! - ma;
+    const db = b[r]! - mb;
+    cov += da * db;
+    va += da * da;
+    vb += db * db;
+  }
+  if (va <= 1e-12 || vb <= 1e-12) return NaN;
+  return cov / Math.sqrt(va * vb);
 }

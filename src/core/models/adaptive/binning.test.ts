@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BINNING, NumericBinning, SymbolicBinning, chiSquare, groupAdjacent } from './binning.js';
+import { SeededRandom } from '../../random.js';
+
+const noMerge = { ...DEFAULT_BINNING, mergeChi2: 0, minBinWeight: 0, minSymbolWeight: 0 };
+
+describe('chiSquare', () => {
+  it('matches the 2x2 formula (hand case)', () => {
+    // [[10, 20], [30, 40]]: N=100, (10*40-20*30)^2 = 40000, margins 30*70*40*60 = 5,040,000
+    expect(chiSquare(10, 20, 30, 40)).toBeCloseTo((100 * 40000) / 5_040_000, 12);
+    expect(chiSquare(5, 5, 0, 0)).toBe(0);
+  });
+});
+
+describe('groupAdjacent', () => {
+  it('merges cells whose rates do not differ and keeps different ones apart', () => {
+    // cells 0,1 at 10%, cells 2,3 at 50%
+    const ends = groupAdjacent([10, 11, 50, 49], [90, 89, 50, 51], 4, 1, { maxBins: 20, mergeChi2: 3.84, minBinWeight: 10 });
+    expect(ends).toEqual([1, 3]);
+  });
+
+  it('merges light cells into their most similar neighbour first', () => {
+    // middle cell weighs 2 (< 10) and looks like the right one
+    const ends = groupAdjacent([10, 1, 50], [90, 1, 50], 3, 1, { maxBins: 20, mergeChi2: 0, minBinWeight: 10 });
+    expect(ends).toEqual([0, 2]);
+  });
+
+  it('respects maxBins', () => {
+    const pos = [0, 100, 0, 100, 0, 100];
+    const neg = [100, 0, 100, 0, 100, 0];
+    expect(groupAdjacent(pos, neg, 6, 1, { maxBins: 3, mergeChi2: 0, minBinWeight: 0 }).length).toBe(3);
+  });
+
+  it('reads counts in responses through the scale', () => {
+    // the same cells at 1000x inflation: light-cell rule sees 2 responses, not 2000
+    const ends = groupAdjacent([10_000, 1000, 50_000], [90_000, 1000, 50_000], 3, 1000, { maxBins: 20, mergeChi2: 0, minBinWeight: 10 });
+    expect(ends).toEqual([0, 2]);
+  });
+});
+
+describe('NumericBinning', () => {
+  it('bins values into intervals with a missing bin last', () => {
+    const b = new NumericBinning(64);
+    for (const [v, y] of [
+      [1, false],
+      [2, false],
+      [10, true],
+      [11, true],
+      [null, true],
+    ] as const) {
+      b.add(v, y, 1);
+    }
+    b.regroup(noMerge, 1);
+    expect(b.nBins).toBe(5);
+    expect(b.index(1)).toBe(0);
+    expect(b.index(1.5)).toBe(1); // between 1 and 2: the interval above
+    expect(b.index(11)).toBe(3);
+    expect(b.index(1000)).toBe(3);
+    expect(b.index(-5)).toBe(0);
+    expect(b.index(null)).toBe(4);
+    expect(b.index('not a number')).toBe(4);
+    expect(b.index('10')).toBe(2);
+    expect(Array.from(b.pos.subarray(0, 5))).toEqual([0, 0, 1, 1, 1]);
+    expect(b.describe(0).label).toBe('<= 1');
+    expect(b.describe(1).label).toBe('(1, 2]');
+    expect(b.describe(3).label).toBe('> 10');
+    expect(b.describe(4).label).toBe('missing');
+  });
+
+  it('groups by behaviour: a step in the rate becomes the only cut', () => {
+    const b = new NumericBinning(64);
+    const r = new SeededRandom(7);
+    for (let i = 0; i < 20_000; i++) {
+      const v = r.next() * 100;
+      b.add(v, r.next() < (v < 50 ? 0.1 : 0.4), 1);
+    }
+    b.regroup(DEFAULT_BINNING, 1);
+    // far fewer coarse bins than fine ones, and none mixes the two behaviours much:
+    // bins wholly below the step look like 10%, bins wholly above like 40%
+    expect(b.nBins).toBeLessThan(12);
+    let wide = 0;
+    for (let k = 0; k < b.nBins - 1; k++) {
+      const d = b.describe(k);
+      const rate = b.pos[k]! / (b.pos[k]! + b.neg[k]!);
+      if ((d.upper ?? Infinity) <= 49) expect(rate).toBeLessThan(0.2);
+      if ((d.lower ?? -Infinity) >= 51) expect(rate).toBeGreaterThan(0.3);
+      if ((d.upper ?? 100) - (d.lower ?? 0) > 30) wide++;
+    }
+    expect(wide).toBeGreaterThanOrEqual(2); // most of each side is one bin
+  });
+
+  it('keeps at most fineBins intervals on a continuous stream', () => {
+    const b = new NumericBinning(32);
+    const r = new SeededRandom(1);
+    for (let i = 0; i < 50_000; i++) b.add(r.next() * 1e6, r.next() < 0.1, 1);
+    expect(b.sketchSize).toBeLessThanOrEqual(32);
+    b.regroup(DEFAULT_BINNING, 1);
+    let total = 0;
+    for (let k = 0; k < b.nBins; k++) total += b.pos[k]! + b.neg[k]!;
+    expect(total).toBe(50_000);
+  });
+
+  it('round-trips through JSON', () => {
+    const b = new NumericBinning(8);
+    const r = new SeededRandom(3);
+    for (let i = 0; i < 500; i++) b.add(Math.floor(r.next() * 40), r.next() < 0.3, 1);
+    b.add(null, true, 1);
+    b.regroup(DEFAULT_BINNING, 1);
+    const c = NumericBinning.fromJSON(JSON.parse(JSON.stringify(b.toJSON())), 8);
+    expect(c.toJSON()).toEqual(b.toJSON());
+    for (const v of [-1, 0, 5, 17.5, 39, 100, null]) expect(c.index(v)).toBe(b.index(v));
+  });
+});
+
+describe('SymbolicBinning', () => {
+  it('groups symbols by rate with a residual and a missing group', () => {
+    const b = new SymbolicBinning(10);
+    const add = (s: string | null, pos: number, neg: number): void => {
+      for (let i = 0; i < pos; i++) b.add(s, true, 1);
+      for (let i = 0; i < neg; i++) b.add(s, false, 1);
+    };
+    add('a', 30, 70);
+    add('b', 31, 69); // same behaviour as a
+    add('c', 80, 20);
+    add('rare', 1, 1); // below minSymbolWeight 10
+    add(null, 2, 3);
+    b.regroup(DEFAULT_BINNING, 1);
+    expect(b.nBins).toBe(4); // {a,b}, {c}, residual, missing
+    expect(b.describe(0).symbols).toEqual(['a', 'b']);
+    expect(b.describe(1).symbols).toEqual(['c']);
+    expect(b.index('rare')).toBe(2);
+    expect(b.index('never seen')).toBe(2);
+    expect(b.index(null)).toBe(3);
+    expect(b.index('')).toBe(3);
+    expect(Array.from(b.pos.subarray(0, 4))).toEqual([61, 80, 1, 2]);
+    expect(Array.from(b.neg.subarray(0, 4))).toEqual([139, 20, 1, 3]);
+  });
+
+  it('treats booleans and numbers as symbols', () => {
+    const b = new SymbolicBinning(10);
+    b.add(true, true, 1);
+    b.add(false, false, 1);
+    b.regroup(noMerge, 1);
+    expect(b.index(true)).not.toBe(b.index(false));
+    expect(b.index('true')).toBe(b.index(true));
+  });
+
+  it('evicts the lightest symbol when full, keeping totals', () => {
+    const b = new SymbolicBinning(3);
+    for (let i = 0; i < 5; i++) b.add('heavy', true, 1);
+    for (let i = 0; i < 4; i++) b.add('mid', false, 1);
+    b.add('light', true, 1);
+    b.add('new', false, 1); // evicts 'light'
+    expect(b.sketchSize).toBe(3);
+    b.regroup(noMerge, 1);
+    expect(b.describe(b.nBins - 2).kind).toBe('residual');
+    let pos = 0;
+    let neg = 0;
+    for (let k = 0; k < b.nBins; k++) {
+      pos += b.pos[k]!;
+      neg += b.neg[k]!;
+    }
+    expect([pos, neg]).toEqual([6, 5]);
+    expect(b.index('light')).toBe(b.nBins - 2);
+  });
+});
