@@ -1,0 +1,71 @@
+/**
+ * Synthetic, seeded workloads for the benchmarks: a catalog of N actions (4 issues, groups of 10,
+ * policies at every level, one web treatment each), profiles with P predictors (half numeric,
+ * half symbolic), and adaptive models trained on a few hundred responses so that bins exist.
+ */
+import { buildCatalogOrThrow, type CompiledCatalog } from '../src/core/catalog/compile.js';
+import { AdaptiveModel } from '../src/core/models/adaptive/index.js';
+import { modelKey } from '../src/core/models/model.js';
+import { extractPredictors } from '../src/core/predictors.js';
+import { SeededRandom, type Random } from '../src/core/random.js';
+import type { JsonObject } from '../src/core/types.js';
+
+const ISSUES = ['grow', 'retain', 'service', 'risk'];
+
+export function syntheticCatalogDocument(actions: number): Record<string, unknown> {
+  const groupsPerIssue = new Map<string, Array<Record<string, unknown>>>();
+  for (let a = 0; a < actions; a++) {
+    const issue = ISSUES[a % ISSUES.length] as string;
+    const groups = groupsPerIssue.get(issue) ?? [];
+    groupsPerIssue.set(issue, groups);
+    let group = groups[groups.length - 1];
+    if (!group || (group['actions'] as unknown[]).length >= 10) {
+      group = { id: `${issue}-g${groups.length}`, applicability: 'customer.n0 >= 0.0', actions: [] };
+      groups.push(group);
+    }
+    (group['actions'] as unknown[]).push({
+      id: `a${a}`,
+      value: 10 + (a % 17) * 7,
+      eligibility: `customer.n1 < ${0.9 + (a % 10) / 100}`,
+      suitability: a % 3 === 0 ? "customer.s0 != 'blocked'" : undefined,
+      treatments: [{ id: `a${a}-web`, channel: 'web' }],
+    });
+  }
+  return {
+    channels: [{ id: 'web', direction: 'inbound' }],
+    issues: ISSUES.map((id) => ({ id, eligibility: 'customer.age >= 18', groups: groupsPerIssue.get(id) ?? [] })),
+    contextWeights: [{ when: "context.intent == 'cancel'", issue: 'retain', weight: 2 }],
+    relevance: { minPropensity: 0 },
+  };
+}
+
+export function syntheticCatalog(actions: number): CompiledCatalog {
+  return buildCatalogOrThrow(JSON.parse(JSON.stringify(syntheticCatalogDocument(actions))), 1);
+}
+
+/** A profile with `predictors` attributes besides age: n0..n(k-1) numeric in [0,1), s0.. symbolic. */
+export function syntheticProfile(predictors: number, random: Random): JsonObject {
+  const profile: JsonObject = { age: 18 + Math.floor(random.next() * 60) };
+  const numeric = Math.max(2, Math.ceil(predictors / 2));
+  for (let i = 0; i < numeric; i++) profile[`n${i}`] = random.next();
+  for (let i = 0; i < predictors - numeric; i++) profile[`s${i}`] = `v${Math.floor(random.next() * 12)}`;
+  return profile;
+}
+
+/**
+ * One adaptive model per action key, trained on `responses` synthetic responses. To keep set-up
+ * short, one model is trained and its state copied to every key (identical state, realistic size).
+ */
+export function trainedModel(actions: number, predictors: number, responses = 300, seed = 7): AdaptiveModel {
+  const random = new SeededRandom(seed);
+  const teacher = new AdaptiveModel({ explore: true });
+  for (let i = 0; i < responses; i++) {
+    const profile = syntheticProfile(predictors, random);
+    const p = 0.02 + 0.2 * Number(profile['n0']);
+    teacher.learn('seed', extractPredictors(profile, {}), random.next() < p);
+  }
+  const state = teacher.takeDirty()[0]!.state;
+  const model = new AdaptiveModel({ explore: true });
+  for (let a = 0; a < actions; a++) model.load(modelKey({ actionId: `a${a}`, channel: 'web', direction: 'inbound' }), state);
+  return model;
+}

@@ -1,0 +1,125 @@
+/**
+ * Benchmark helpers: per-call timing with percentiles, the "limit" loops (bare lookup-and-add
+ * over typed arrays of the same sizes, what the machine can do at best), machine facts, and
+ * markdown/console tables.
+ */
+import { execSync } from 'node:child_process';
+import { cpus, totalmem, loadavg } from 'node:os';
+
+export interface Timing {
+  calls: number;
+  p50Us: number;
+  p99Us: number;
+  meanUs: number;
+  perSecond: number;
+}
+
+/** Times `fn` per call until `budgetMs` is spent (at least `minCalls`, at most `maxCalls`). */
+export function timeCalls(fn: (i: number) => void, options: { budgetMs?: number; minCalls?: number; maxCalls?: number; warmup?: number } = {}): Timing {
+  const budgetNs = BigInt(Math.round((options.budgetMs ?? 1500) * 1e6));
+  const minCalls = options.minCalls ?? 200;
+  const maxCalls = options.maxCalls ?? 200_000;
+  for (let i = 0; i < (options.warmup ?? 200); i++) fn(i);
+  const samples = new Float64Array(maxCalls);
+  const start = process.hrtime.bigint();
+  let n = 0;
+  let last = start;
+  while (n < maxCalls && (n < minCalls || last - start < budgetNs)) {
+    fn(n);
+    const now = process.hrtime.bigint();
+    samples[n] = Number(now - last) / 1000;
+    last = now;
+    n++;
+  }
+  const totalUs = Number(last - start) / 1000;
+  const sorted = samples.subarray(0, n).sort();
+  return {
+    calls: n,
+    p50Us: sorted[Math.floor(n * 0.5)] ?? 0,
+    p99Us: sorted[Math.min(n - 1, Math.floor(n * 0.99))] ?? 0,
+    meanUs: totalUs / n,
+    perSecond: (n / totalUs) * 1e6,
+  };
+}
+
+/** Times a bulk loop of `count` operations; returns operations per second. */
+export function timeBulk(count: number, fn: () => void): number {
+  const start = process.hrtime.bigint();
+  fn();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return count / seconds;
+}
+
+/**
+ * The limit of a decision: for every action, look up one bin contribution per predictor in a
+ * Float64Array table and add them (what a naive-Bayes score needs at the very least).
+ */
+export function decisionLimit(actions: number, predictors: number, bins = 10): Timing {
+  const table = new Float64Array(actions * predictors * bins);
+  for (let i = 0; i < table.length; i++) table[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
+  const binOf = new Int32Array(predictors);
+  let sink = 0;
+  const timing = timeCalls(
+    (call) => {
+      for (let p = 0; p < predictors; p++) binOf[p] = (call + p * 7) % bins;
+      let best = -Infinity;
+      for (let a = 0; a < actions; a++) {
+        let score = 0;
+        const base = a * predictors * bins;
+        for (let p = 0; p < predictors; p++) score += table[base + p * bins + binOf[p]!]!;
+        if (score > best) best = score;
+      }
+      sink += best;
+    },
+    { budgetMs: 500, maxCalls: 50_000 },
+  );
+  if (sink === 42) process.stdout.write('');
+  return timing;
+}
+
+/** The limit of learning one response: one counter increment per predictor. */
+export function updateLimit(predictors: number, count: number, bins = 10): number {
+  const counts = new Float64Array(100 * predictors * bins);
+  return timeBulk(count, () => {
+    for (let i = 0; i < count; i++) {
+      const base = (i % 100) * predictors * bins;
+      for (let p = 0; p < predictors; p++) counts[base + p * bins + ((i + p) % bins)]! += 1;
+    }
+  });
+}
+
+export function machine(): { cpu: string; cores: number; memoryGiB: number; node: string; load: string; commit: string; date: string } {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (dirty) commit += ' (with uncommitted changes)';
+  } catch {
+    // not a git checkout
+  }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+    commit,
+    date: new Date().toISOString(),
+  };
+}
+
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => String(r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map((r) => line(r.map(String)))].join('\n');
+}
+
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return x.toLocaleString('en-US');
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}

@@ -1,0 +1,278 @@
+/**
+ * `npm run bench`: measures nextbest and writes bench/RESULTS.md (tables, machine, date, commit).
+ *   1. in-process decision latency and throughput vs actions and predictors;
+ *   2. model updates per second;
+ *   3. `nextbest evaluate` rows per second on bank-full;
+ *   4. HTTP decisions (autocannon, fixed concurrency) against the running service, SQLite and PostgreSQL;
+ * each next to "the limit": a bare lookup-and-add loop over tables of the same sizes (or, for HTTP,
+ * a bare node:http server answering a fixed JSON), so each figure reads as a ratio to the best the
+ * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { decide } from '../src/core/pipeline/decide.js';
+import { AdaptiveModel } from '../src/core/models/adaptive/index.js';
+import { extractPredictors } from '../src/core/predictors.js';
+import { SeededRandom } from '../src/core/random.js';
+import { runEvaluation } from '../src/evaluate/prequential.js';
+import { syntheticCatalog, syntheticCatalogDocument, syntheticProfile, trainedModel } from './fixtures.js';
+import { decisionLimit, fmt, machine, table, timeBulk, timeCalls, updateLimit } from './lib.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const withHttp = !args.has('--no-http');
+const sections: string[] = [];
+const log = (text: string) => process.stdout.write(`${text}\n`);
+
+function inProcessDecisions(): void {
+  const configs: Array<[number, number]> = quick
+    ? [[10, 50], [100, 50], [1000, 50], [100, 10], [100, 200]]
+    : [[10, 50], [100, 50], [1000, 50], [2500, 50], [100, 10], [100, 200], [100, 700], [1000, 200]];
+  const rows: Array<Array<string | number>> = [];
+  for (const [actions, predictors] of configs) {
+    const catalog = syntheticCatalog(actions);
+    const model = trainedModel(actions, predictors, quick ? 150 : 300);
+    const random = new SeededRandom(1);
+    const profiles = Array.from({ length: 256 }, () => syntheticProfile(predictors, random));
+    const now = new Date('2026-06-01T10:00:00Z');
+    const timing = timeCalls(
+      (i) => {
+        decide({ channel: 'web', customer: profiles[i & 255], context: { intent: 'browse' }, limit: 3, explain: false }, { catalog, model, random, now });
+      },
+      { budgetMs: quick ? 800 : 2000, maxCalls: 100_000 },
+    );
+    const limit = decisionLimit(actions, predictors);
+    rows.push([actions, predictors, timing.calls, timing.p50Us, timing.p99Us, timing.perSecond, limit.p50Us, timing.p50Us / limit.p50Us]);
+    log(`  decisions ${actions} actions x ${predictors} predictors: p50 ${fmt(timing.p50Us)} us, p99 ${fmt(timing.p99Us)} us`);
+  }
+  sections.push(
+    [
+      '## 1. In-process decisions (`decide()`: policies, adaptive-model propensity with Thompson draw, arbitration; limit 3)',
+      '',
+      table(['actions', 'predictors', 'calls', 'p50 µs', 'p99 µs', 'decisions/s', 'limit p50 µs', 'p50 / limit'], rows),
+      '',
+      'Target: 1,000 actions x 50 predictors, p99 <= 1 ms (1,000 µs). The limit is a bare loop that looks up one bin contribution per action x predictor in a Float64Array and adds them.',
+    ].join('\n'),
+  );
+}
+
+function modelUpdates(): void {
+  const rows: Array<Array<string | number>> = [];
+  for (const predictors of [10, 50, 200]) {
+    const random = new SeededRandom(3);
+    const model = new AdaptiveModel();
+    const samples = Array.from({ length: 1024 }, () => {
+      const profile = syntheticProfile(predictors, random);
+      return { predictors: extractPredictors(profile, {}), positive: random.next() < 0.1 + 0.3 * Number(profile['n0']) };
+    });
+    const count = quick ? 100_000 : predictors >= 200 ? 100_000 : 400_000;
+    const keys = Array.from({ length: 100 }, (_, i) => `a${i}/web/inbound`);
+    const perSecond = timeBulk(count, () => {
+      for (let i = 0; i < count; i++) {
+        const s = samples[i & 1023]!;
+        model.learn(keys[i % 100]!, s.predictors, s.positive);
+      }
+    });
+    const limit = updateLimit(predictors, count);
+    rows.push([predictors, count, perSecond, limit, limit / perSecond]);
+    log(`  model updates, ${predictors} predictors: ${fmt(perSecond)}/s`);
+  }
+  sections.push(
+    [
+      '## 2. Model updates (`AdaptiveModel.learn`, 100 keys, in process)',
+      '',
+      table(['predictors', 'updates', 'updates/s', 'limit updates/s', 'limit / measured'], rows),
+      '',
+      'Target: >= 200,000 responses/s. The limit increments one counter per predictor in a Float64Array.',
+    ].join('\n'),
+  );
+}
+
+async function evaluateSpeed(): Promise<void> {
+  const file = join(process.cwd(), '..', 'shared', 'data', 'bank-marketing', 'bank-full.csv');
+  if (!existsSync(file)) {
+    sections.push('## 3. `nextbest evaluate`\n\nSkipped: ../shared/data/bank-marketing/bank-full.csv is absent.');
+    return;
+  }
+  const runs: number[] = [];
+  let auc = 0;
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const report = await runEvaluation({ file, outcome: 'y', positive: ['yes'], exclude: ['duration'] });
+    runs.push(report.rowsPerSecond);
+    auc = report.auc;
+  }
+  runs.sort((a, b) => a - b);
+  const median = runs[Math.floor(runs.length / 2)]!;
+  const limit = updateLimit(15, 45_211) / 2; // predict + learn: two passes over 15 predictors per row
+  sections.push(
+    [
+      '## 3. `nextbest evaluate` on bank-full (45,211 rows, 15 predictors, predict then learn each row; reading included)',
+      '',
+      table(['runs', 'rows/s (median)', 'rows/s (min)', 'rows/s (max)', 'AUC', 'limit rows/s', 'limit / measured'], [[runs.length, median, runs[0]!, runs[runs.length - 1]!, auc.toFixed(4), limit, limit / median]]),
+      '',
+      'Target: >= 50,000 rows/s. The limit is a lookup-and-add over 15 predictors twice per row (no parsing).',
+    ].join('\n'),
+  );
+  log(`  evaluate: ${fmt(median)} rows/s`);
+}
+
+// ----------------------------------------------------------------------------------------- HTTP
+
+function startChild(command: string, argv: string[], env: NodeJS.ProcessEnv, readyText: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start: ${seen}`)), 60_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(readyText)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${argv.join(' ')} exited with ${code}: ${seen}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function load(url: string, bodies: string[]): Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: 64,
+    duration: quick ? 5 : 10,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }),
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+async function httpDecisions(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'nextbest-bench-'));
+  const catalogPath = join(dir, 'catalog.yaml');
+  writeFileSync(catalogPath, stringify(syntheticCatalogDocument(100)));
+  const random = new SeededRandom(11);
+  const customers = Array.from({ length: 1000 }, (_, i) => ({ id: `B${i}`, profile: syntheticProfile(50, random) }));
+  const bodies = customers.map((c) => JSON.stringify({ customerId: c.id, channel: 'web', context: { intent: 'browse' }, limit: 3 }));
+  const rows: Array<Array<string | number>> = [];
+  const port = 18_400 + Math.floor(Math.random() * 500);
+  const base = `http://127.0.0.1:${port}`;
+
+  // The limit: a bare node:http server answering a fixed decision-sized JSON.
+  const bare = await startChild(
+    process.execPath,
+    [
+      '-e',
+      `const body = JSON.stringify({decisionId:'x',actions:[{rank:1,actionId:'a1',propensity:0.1,priority:1}]});
+       require('node:http').createServer((req,res)=>{let n=0;req.on('data',c=>n+=c.length);req.on('end',()=>{res.writeHead(200,{'content-type':'application/json'});res.end(body);});}).listen(${port},'127.0.0.1',()=>process.stderr.write('READY\\n'));`,
+    ],
+    {},
+    'READY',
+  );
+  const limit = await load(`${base}/`, bodies);
+  await stopChild(bare);
+  log(`  HTTP limit (bare node:http): ${fmt(limit.rps)} req/s`);
+
+  const stores: Array<[string, string, () => Promise<void>]> = [[`SQLite (${join(dir, 'bench.db')})`, join(dir, 'bench.db'), async () => undefined]];
+  const schema = `nb_bench_${process.pid}`;
+  const pgUrl = process.env['NEXTBEST_TEST_PG'] ?? 'postgres://127.0.0.1:5432/test';
+  const pgClient = new pg.Client({ connectionString: pgUrl, user: process.env['PGUSER'] ?? process.env['USER'] ?? 'root' });
+  let pgAvailable = false;
+  try {
+    await pgClient.connect();
+    pgAvailable = true;
+  } catch (error) {
+    log(`  PostgreSQL not reachable at ${pgUrl}: ${(error as Error).message}; its row is skipped`);
+  }
+  if (pgAvailable) {
+    stores.push([
+      `PostgreSQL (${pgUrl.replace(/\/\/[^@]*@/, '//')}, schema ${schema})`,
+      `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}schema=${schema}`,
+      async () => {
+        await pgClient.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      },
+    ]);
+  }
+
+  for (const [label, db, cleanup] of stores) {
+    const server = await startChild(
+      process.execPath,
+      ['dist/cli/main.js', 'serve', '--db', db, '--catalog', catalogPath, '--port', String(port), '--log-level', 'silent'],
+      {},
+      'nextbest listening',
+    );
+    try {
+      for (const c of customers) {
+        const res = await fetch(`${base}/v1/customers/${c.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.profile) });
+        if (!res.ok) throw new Error(`seeding ${c.id}: ${res.status}`);
+      }
+      await load(`${base}/v1/decisions`, bodies.slice(0, 200)); // warm-up
+      const measured = await load(`${base}/v1/decisions`, bodies);
+      rows.push([label, 64, measured.rps, measured.p50, measured.p99, measured.errors + measured.non2xx, limit.rps, limit.rps / measured.rps]);
+      log(`  HTTP ${label}: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms`);
+    } finally {
+      await stopChild(server);
+      await cleanup();
+    }
+  }
+  if (pgAvailable) await pgClient.end();
+  rmSync(dir, { recursive: true, force: true });
+  rows.push(['limit: bare node:http, fixed JSON', 64, limit.rps, limit.p50, limit.p99, limit.errors + limit.non2xx, limit.rps, 1]);
+  sections.push(
+    [
+      '## 4. HTTP decisions (`POST /v1/decisions`, 100 actions, 50-attribute profiles of 1,000 customers, limit 3; autocannon, 64 connections; service and load generator on the same 2 cores)',
+      '',
+      table(['store', 'connections', 'decisions/s', 'p50 ms', 'p99 ms', 'errors', 'limit req/s', 'limit / measured'], rows),
+      '',
+      'Target: >= 5,000 decisions/s with p99 <= 20 ms. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent.',
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const facts = machine();
+  log(`nextbest benchmarks — ${facts.date}, ${facts.cpu} x ${facts.cores}, node ${facts.node}, commit ${facts.commit}${quick ? ' (quick)' : ''}`);
+  inProcessDecisions();
+  modelUpdates();
+  await evaluateSpeed();
+  if (withHttp) await httpDecisions();
+  const header = [
+    '# Benchmark results',
+    '',
+    `Generated by \`npm run bench\`${quick ? ' (--quick)' : ''} on ${facts.date}.`,
+    '',
+    `Machine: ${facts.cpu}, ${facts.cores} cores, ${facts.memoryGiB} GiB; Node.js ${facts.node}; load average at start ${facts.load}; commit ${facts.commit}.`,
+    '',
+    'Every figure sits next to "the limit": the same amount of table work done by a bare loop (or, for HTTP, a bare server) in the same process, so each reads as a ratio to the best this machine can do.',
+  ].join('\n');
+  const text = `${header}\n\n${sections.join('\n\n')}\n`;
+  writeFileSync(join(process.cwd(), 'bench', 'RESULTS.md'), text);
+  log('');
+  log(text);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
