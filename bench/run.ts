@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -197,7 +197,7 @@ async function httpDecisions(): Promise<void> {
   const stores: Array<[string, string, () => Promise<void>]> = [[`SQLite (${join(dir, 'bench.db')})`, join(dir, 'bench.db'), async () => undefined]];
   const schema = `nb_bench_${process.pid}`;
   const pgUrl = process.env['NEXTBEST_TEST_PG'] ?? 'postgres://127.0.0.1:5432/test';
-  const pgClient = new pg.Client({ connectionString: pgUrl, user: process.env['PGUSER'] ?? process.env['USER'] ?? 'root' });
+  const pgClient = new pg.Client({ connectionString: pgUrl, user: process.env['PGUSER'] || process.env['USER'] || userInfo().username });
   let pgAvailable = false;
   try {
     await pgClient.connect();
