@@ -18,6 +18,7 @@ export const ERRORS = {
   NB_ERR_CUSTOMER_NOT_FOUND: { status: 404, message: "No customer '%s'" },
   NB_ERR_DECISION_NOT_FOUND: { status: 404, message: "No decision '%s' (it may have been erased)" },
   NB_ERR_CATALOG_VERSION_NOT_FOUND: { status: 404, message: 'No catalog version %s' },
+  NB_ERR_MODEL_NOT_FOUND: { status: 404, message: "No model '%s'; keys are action/channel/direction, listed at GET /v1/models" },
   NB_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No route %s %s; see /docs for the API' },
   NB_ERR_ACTION_NOT_IN_DECISION: {
     status: 422,

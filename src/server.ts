@@ -12,6 +12,7 @@ import type { Clock } from './core/clock.js';
 import type { PropensityModel } from './core/models/model.js';
 import { generateDemoCustomers } from './demo/customers.js';
 import { loadDemoCatalog } from './demo/load.js';
+import { demoPreferences } from './demo/preferences.js';
 import { nbError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { DecisionService, type CatalogSource } from './service/service.js';
@@ -31,6 +32,8 @@ export interface StartOptions {
   clock?: Clock;
   model?: PropensityModel;
   modelFlushMs?: number;
+  /** Ignored-response sweeper interval in ms (0 = off; tests call `service.sweepIgnored()`). */
+  sweepMs?: number;
 }
 
 export function readCatalogFile(path: string): unknown {
@@ -57,7 +60,9 @@ export async function startServer(settings: ServeSettings, options: StartOptions
     let seeded = 0;
     if (seedDemo && (await store.countProfiles()) === 0) {
       const customers = generateDemoCustomers();
-      await store.putProfiles(customers, new Date());
+      const at = options.clock?.now() ?? new Date();
+      await store.putProfiles(customers, at);
+      await store.putManyPreferences(customers.map(({ customerId }) => ({ customerId, preferences: demoPreferences(customerId) })), at);
       seeded = customers.length;
     }
     const service = await DecisionService.start({
@@ -67,6 +72,7 @@ export async function startServer(settings: ServeSettings, options: StartOptions
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.modelFlushMs !== undefined ? { modelFlushMs: options.modelFlushMs } : {}),
+      ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
     });
     const app = await buildApp({ service, logger: options.logger ?? false });
     const versions = await store.listCatalogVersions();

@@ -20,7 +20,7 @@ const clock = new ManualClock('2026-06-15T10:00:00Z');
 
 async function start(extra: { catalog?: string } = {}): Promise<StartedServer> {
   const settings = resolveServeSettings({ db: join(dir, 'nextbest.db'), seed: '42', ...extra }, {});
-  return startServer(settings, { clock, modelFlushMs: 0 });
+  return startServer(settings, { clock, modelFlushMs: 0, sweepMs: 0 });
 }
 
 function catalogFile(doc: unknown = smallCatalog()): string {
@@ -158,8 +158,14 @@ describe('POST /v1/responses', () => {
     const r1 = await post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome: 'clicked' });
     const r2 = await post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome: 'accepted' });
     expect([r1.body.learned, r2.body.learned]).toEqual(['positive', 'none']);
-    const model = server.service.model as unknown as { countsOf(k: string): { positives: number; negatives: number } };
-    expect(model.countsOf('fee-waiver/web/inbound')).toEqual({ positives: 1, negatives: 0 });
+    const models = (await server.app.inject({ method: 'GET', url: '/v1/models' })).json();
+    expect(models.kind).toBe('adaptive-nb');
+    expect(models.models).toEqual([{ key: 'fee-waiver/web/inbound', responses: 1, positives: 1, auc: 0.5, activePredictors: 0 }]);
+    const report = (await server.app.inject({ method: 'GET', url: '/v1/models/fee-waiver/web/inbound' })).json();
+    expect(report).toMatchObject({ key: 'fee-waiver/web/inbound', responses: 1, positives: 1 });
+    // what was known at decision time: the context of the decision (no profile for this visitor)
+    expect(report.predictors.map((p: { name: string }) => p.name)).toEqual(['context.intent']);
+    expect((await server.app.inject({ method: 'GET', url: '/v1/models/nope/web/inbound' })).json().error.code).toBe('NB_ERR_MODEL_NOT_FOUND');
   });
 });
 
@@ -254,7 +260,7 @@ describe('catalog API', () => {
 describe('operations', () => {
   it('serves health, Prometheus metrics and the OpenAPI document', async () => {
     const health = (await server.app.inject({ method: 'GET', url: '/health' })).json();
-    expect(health).toMatchObject({ status: 'ok', catalogVersion: 1, model: 'beta-bernoulli' });
+    expect(health).toMatchObject({ status: 'ok', catalogVersion: 1, model: 'adaptive-nb' });
     expect(health.store).toMatch(/^sqlite:/);
     await post('/v1/decisions', { customerId: 'ana', channel: 'web' });
     const metrics = await server.app.inject({ method: 'GET', url: '/metrics' });
@@ -285,8 +291,8 @@ describe('persistence', () => {
     expect((await server.app.inject({ method: 'GET', url: '/v1/customers/ana' })).json().attributes.age).toBe(22);
     const again = await post('/v1/responses', { decisionId: d.body.decisionId, actionId: 'fee-waiver', outcome: 'rejected' });
     expect(again.body.recorded).toBe(false);
-    const model = server.service.model as unknown as { countsOf(k: string): { positives: number; negatives: number } };
-    expect(model.countsOf('fee-waiver/web/inbound')).toEqual({ positives: 0, negatives: 1 });
+    const models = (await server.app.inject({ method: 'GET', url: '/v1/models' })).json();
+    expect(models.models).toEqual([{ key: 'fee-waiver/web/inbound', responses: 1, positives: 0, auc: 0.5, activePredictors: 0 }]);
     const versions = (await server.app.inject({ method: 'GET', url: '/v1/catalog/versions' })).json();
     expect(versions.versions).toHaveLength(2);
   });
@@ -306,5 +312,161 @@ describe('persistence', () => {
     const doc = smallCatalog() as Record<string, any>;
     doc['channels'] = [{ id: 'web', direction: 'up' }];
     await expect(start({ catalog: catalogFile(doc) })).rejects.toMatchObject({ code: 'NB_ERR_CATALOG_INVALID' });
+  });
+});
+
+describe('preferences, explanations, history and impact', () => {
+  async function get(url: string) {
+    const res = await server.app.inject({ method: 'GET', url });
+    return { status: res.statusCode, body: res.json() };
+  }
+  async function put(url: string, payload: unknown) {
+    const res = await server.app.inject({ method: 'PUT', url, payload: payload as object });
+    return { status: res.statusCode, body: res.json() };
+  }
+
+  it('GET shows the defaults until preferences are PUT; PUT validates against the catalog; DELETE erases them', async () => {
+    expect(await get('/v1/customers/ana/preferences')).toEqual({
+      status: 200,
+      body: {
+        customerId: 'ana',
+        preferences: { optedOutChannels: [], marketingConsent: null, preferredChannels: [], contactTimes: [], preferredAdvisor: null },
+        explicit: false,
+        updatedAt: null,
+      },
+    });
+    const preferences = { optedOutChannels: ['email'], marketingConsent: true, preferredChannels: [], contactTimes: [{ from: '18:00', to: '21:00', days: ['mon'] }], preferredAdvisor: null };
+    const saved = await put('/v1/customers/ana/preferences', preferences);
+    expect(saved).toEqual({ status: 200, body: { customerId: 'ana', preferences, explicit: true, updatedAt: '2026-06-15T10:00:00.000Z' } });
+    expect((await get('/v1/customers/ana/preferences')).body).toEqual(saved.body);
+
+    // null stays null (unknown consent), never coerced to false.
+    const unknownConsent = await put('/v1/customers/ana/preferences', { marketingConsent: null, preferredAdvisor: null });
+    expect(unknownConsent.body.preferences).toMatchObject({ marketingConsent: null, preferredAdvisor: null });
+    expect((await put('/v1/customers/ana/preferences', { marketingConsent: false })).body.preferences.marketingConsent).toBe(false);
+    await put('/v1/customers/ana/preferences', preferences);
+    const unknown = await put('/v1/customers/ana/preferences', { optedOutChannels: ['fax'], preferredAdvisor: 'zoe' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.code).toBe('NB_ERR_VALIDATION');
+    expect(unknown.body.error.details).toEqual([
+      { path: 'body.optedOutChannels[0]', message: "must be one of the catalog's channels (web, email)" },
+      { path: 'body.preferredAdvisor', message: 'must be an advisor id of the catalog (none declared) or null' },
+    ]);
+    const malformed = await put('/v1/customers/ana/preferences', { contactTimes: [{ from: '6pm', to: '21:00' }], colour: 'red' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.details.map((d: { path: string }) => d.path)).toEqual(expect.arrayContaining(['body.colour', 'body.contactTimes.0.from']));
+
+    await server.app.inject({ method: 'DELETE', url: '/v1/customers/ana' });
+    expect((await get('/v1/customers/ana/preferences')).body.explicit).toBe(false);
+  });
+
+  it('honours consent in decisions and shows it in the explanation', async () => {
+    await put('/v1/customers/ana/preferences', { marketingConsent: false });
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', explain: true, limit: 3 });
+    expect(body.actions).toEqual([]);
+    expect(body.controlGroup).toBe(false);
+    expect(body.explanation.map((e: { stage: string; policy: string }) => `${e.stage}:${e.policy}`)).toEqual([
+      'preference:marketingConsent',
+      'preference:marketingConsent',
+      'preference:marketingConsent',
+    ]);
+  });
+
+  it('explains a recorded decision in plain words, and 404s an unknown one', async () => {
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 1 });
+    const explained = await get(`/v1/decisions/${body.decisionId}/explanation`);
+    expect(explained.status).toBe(200);
+    expect(explained.body).toMatchObject({ decisionId: body.decisionId, customerId: 'ana', channel: 'web', controlGroup: false });
+    expect(explained.body.actions).toEqual([
+      {
+        actionId: 'gold-card',
+        name: 'gold-card',
+        text:
+          'We showed you "gold-card" because it is one of the options you qualify for and it came first: we estimated a 5% chance that it interests you. ' +
+          "Conditions you met: customer.age >= 18; customer.income >= 30000; !('gold-card' in customer.products); customer.riskScore < 0.7.",
+      },
+    ]);
+    expect(explained.body.text.split('\n')).toEqual([
+      'On 2026-06-15 10:00 UTC in web we showed you 1 option(s).',
+      explained.body.actions[0].text,
+      'We respect your choices: until you tell us your marketing choice we send you no marketing (we may still show offers when you visit us). You can change them at any time.',
+    ]);
+    const nf = await get('/v1/decisions/nope/explanation');
+    expect(nf.status).toBe(404);
+    expect(nf.body.error.code).toBe('NB_ERR_DECISION_NOT_FOUND');
+  });
+
+  it('sweeps ignored responses, shows the history summary, and reports impact', async () => {
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 2 });
+    await post('/v1/responses', { decisionId: body.decisionId, actionId: 'gold-card', outcome: 'clicked' });
+    try {
+      clock.advance(25 * 3_600_000);
+      const swept = await server.app.inject({ method: 'POST', url: '/v1/operations/sweep-ignored' });
+      expect(swept.json()).toEqual({ decisions: 1, ignored: 1 });
+    } finally {
+      clock.set('2026-06-15T10:00:00Z');
+    }
+    const history = await get('/v1/customers/ana/history?since=2026-06-01');
+    expect(history.body).toEqual({
+      customerId: 'ana',
+      since: '2026-06-01',
+      rows: [
+        { day: '2026-06-15', channel: 'web', issue: 'retain', group: 'retention', actionId: 'fee-waiver', outcome: 'decided', count: 1 },
+        { day: '2026-06-15', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'clicked', count: 1 },
+        { day: '2026-06-15', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided', count: 1 },
+        { day: '2026-06-16', channel: 'web', issue: 'retain', group: 'retention', actionId: 'fee-waiver', outcome: 'ignored', count: 1 },
+      ],
+    });
+    const impact = await get('/v1/reports/impact?channel=web&issue=grow&from=2026-06-01T00:00:00Z&to=2026-07-01T00:00:00Z');
+    expect(impact).toEqual({
+      status: 200,
+      body: {
+        filter: { channel: 'web', issue: 'grow', from: '2026-06-01T00:00:00.000Z', to: '2026-07-01T00:00:00.000Z' },
+        nba: { decisions: 1, positives: 1, rate: 1 },
+        control: { decisions: 0, positives: 0, rate: null },
+        lift: null,
+        liftCi95: null,
+        note: 'an arm has no decisions in this range',
+      },
+    });
+    expect((await get('/v1/reports/impact?channel=&issue=&from=&to=')).body.nba).toEqual({ decisions: 1, positives: 1, rate: 1 });
+    expect((await get('/v1/reports/impact?channel=fax')).body.error.code).toBe('NB_ERR_UNKNOWN_CHANNEL');
+    expect((await get('/v1/reports/impact?from=yesterday')).status).toBe(400);
+  });
+
+  it('explains a suppression with its policy and evidence over HTTP', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    doc['contactPolicies'] = {
+      suppressions: [{ name: 'once a day', scope: 'action', when: { outcome: 'decided', count: 1, withinDays: 1 }, suppressDays: 1 }],
+    };
+    expect((await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc })).statusCode).toBe(200);
+    await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 1 });
+    const { body } = await post('/v1/decisions', { customerId: 'ana', channel: 'web', limit: 3, explain: true });
+    expect(body.actions.map((a: { actionId: string }) => a.actionId)).toEqual(['fee-waiver', 'student-card']);
+    expect(body.explanation[0]).toEqual({
+      actionId: 'gold-card',
+      treatmentId: 'gold-card-web',
+      issue: 'grow',
+      group: 'cards',
+      stage: 'suppression',
+      policy: 'once a day',
+      evidence: { scope: 'action', target: 'gold-card', outcome: 'decided', count: 1, from: '2026-06-15', to: '2026-06-15', until: '2026-06-16', withoutPositive: false },
+      reason:
+        "suppressed by contact policy 'once a day' until 2026-06-16: 1 offer(s) for action 'gold-card' between 2026-06-15 and 2026-06-15 (rule: 1 within 1 day(s) suppresses 1 day(s))",
+    });
+  });
+
+  it('documents the new routes in the OpenAPI document', async () => {
+    const openapi = (await get('/docs/json')).body;
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/customers/{id}/preferences',
+        '/v1/customers/{id}/history',
+        '/v1/decisions/{decisionId}/explanation',
+        '/v1/reports/impact',
+        '/v1/operations/sweep-ignored',
+      ]),
+    );
+    expect(Object.keys(openapi.paths['/v1/customers/{id}/preferences'])).toEqual(expect.arrayContaining(['get', 'put']));
   });
 });

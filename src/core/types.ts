@@ -41,6 +41,10 @@ export interface RankedAction {
   lever: number;
   /** P x C x V x L. */
   priority: number;
+  /** Present and true for a `mandatory` action: placed ahead of arbitration. */
+  mandatory?: boolean;
+  /** For a conversation: the advisor it is routed to. */
+  advisorId?: string;
 }
 
 /** The record of one decision, persisted so that responses can be joined to it later. */
@@ -55,6 +59,51 @@ export interface DecisionRecord {
   actions: RankedAction[];
   /** Predictor values known at decision time; responses teach the model these, never later data. */
   predictors: Predictors;
+  /** True when the customer was in the control arm: the actions are a random eligible choice. */
+  controlGroup?: boolean;
+}
+
+/**
+ * Interaction-history summary: daily counts per customer x channel x issue x group x action x
+ * outcome. Offering an action counts as `decided`; an outbound decision that offered at least one
+ * non-transactional action also counts one `contact` (with empty issue, group and action).
+ */
+export type HistoryOutcome = Outcome | 'decided' | 'contact';
+
+export interface HistoryRow {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  channel: string;
+  issue: string;
+  group: string;
+  actionId: string;
+  outcome: HistoryOutcome;
+  count: number;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A window in which the customer agrees to be contacted (local time; `to` may wrap midnight). */
+export interface ContactWindow {
+  /** Days the window applies to; absent = every day. */
+  days?: Weekday[];
+  from: string;
+  to: string;
+}
+
+/** What the customer chose. Hard constraints: the pipeline never overrides them. */
+export interface CustomerPreferences {
+  /** Channels the customer does not want to be reached on, inbound or outbound. */
+  optedOutChannels: string[];
+  /** true: marketing allowed; false: only service and risk actions; null: unknown (see docs). */
+  marketingConsent: boolean | null;
+  /** When non-empty, outbound contact only on these channels. */
+  preferredChannels: string[];
+  /** When non-empty, outbound contact only inside these windows. */
+  contactTimes: ContactWindow[];
+  /** Advisor id the customer wants for conversations, when able. */
+  preferredAdvisor: string | null;
 }
 
 export interface ResponseRecord {

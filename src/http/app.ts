@@ -12,18 +12,27 @@ import { parseCatalogText } from '../core/catalog/validate.js';
 import type { JsonObject } from '../core/types.js';
 import { isNextbestError, nbError, type NextbestError } from '../errors.js';
 import type { DecisionService } from '../service/service.js';
+import { registerModelRoutes } from './models.js';
 import {
   Attributes,
   CatalogVersionInfo,
   CatalogVersionList,
   CustomerIdParam,
+  DecisionIdParam,
   DecisionRequest,
   DecisionResponse,
   Erasure,
   ErrorBody,
+  HistoryResponse,
+  ImpactQuery,
+  ImpactResponse,
+  PlainExplanationResponse,
+  PreferencesBody,
+  PreferencesResponse,
   Profile,
   ResponseAccepted,
   ResponseRequest,
+  SweepResponse,
   errorResponses,
 } from './schemas.js';
 
@@ -67,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'decisions', description: 'Ask for the next best action; report responses.' },
         { name: 'customers', description: 'Customer profiles and erasure.' },
         { name: 'catalog', description: 'The decision configuration, versioned.' },
+        { name: 'reports', description: 'Impact of NBA against the control group.' },
+        { name: 'models', description: 'Adaptive model reports.' },
         { name: 'operations', description: 'Health and metrics.' },
       ],
     },
@@ -170,6 +181,94 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request) => ({ customerId: request.params.id, erased: await service.eraseCustomer(request.params.id) }),
   );
 
+  app.get(
+    '/v1/customers/:id/preferences',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: "The customer's preferences and consent (the defaults, with explicit=false, when none were given).",
+        params: CustomerIdParam,
+        response: { 200: PreferencesResponse, ...errorResponses(400) },
+      },
+    },
+    async (request) => service.getPreferences(request.params.id),
+  );
+
+  app.put(
+    '/v1/customers/:id/preferences',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Replace the preferences: opted-out channels, marketing consent, preferred channels, contact times, preferred advisor. Hard constraints.',
+        params: CustomerIdParam,
+        body: PreferencesBody,
+        response: { 200: PreferencesResponse, ...errorResponses(400, 500) },
+      },
+    },
+    async (request) => service.putPreferences(request.params.id, request.body),
+  );
+
+  app.get(
+    '/v1/customers/:id/history',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'The interaction-history summary: daily counts per channel, action and outcome (decided = offered).',
+        params: CustomerIdParam,
+        querystring: Type.Object({ since: Type.Optional(Type.String({ format: 'date', description: 'YYYY-MM-DD; default: what the contact policies read.' })) }, { additionalProperties: false }),
+        response: { 200: HistoryResponse, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const since = request.query.since ?? service.defaultHistorySince();
+      return { customerId: request.params.id, since, rows: await service.getHistory(request.params.id, since) };
+    },
+  );
+
+  app.get(
+    '/v1/decisions/:decisionId/explanation',
+    {
+      schema: {
+        tags: ['decisions'],
+        summary: '"Why am I seeing this?": a recorded decision explained in plain words.',
+        params: DecisionIdParam,
+        response: { 200: PlainExplanationResponse, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => service.explainDecision(request.params.decisionId),
+  );
+
+  app.post(
+    '/v1/operations/sweep-ignored',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Record `ignored` for offered actions whose response window passed (the service also does this every minute).',
+        response: { 200: SweepResponse, ...errorResponses(500) },
+      },
+    },
+    async () => service.sweepIgnored(),
+  );
+
+  // --- reports
+  app.get(
+    '/v1/reports/impact',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'NBA vs control arm: decisions, positives, rate, lift = (rateNBA - rateControl) / rateControl with a 95% interval.',
+        querystring: ImpactQuery,
+        response: { 200: ImpactResponse, ...errorResponses(400, 500) },
+      },
+      // `?channel=&issue=` (empty) means no filter, as in a form left blank.
+      preValidation: async (request) => {
+        const query = request.query as Record<string, unknown>;
+        for (const key of Object.keys(query)) if (query[key] === '') delete query[key];
+      },
+    },
+    async (request) => service.impactReport(request.query),
+  );
+
   // --- catalog
   app.get(
     '/v1/catalog',
@@ -221,6 +320,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     async (request) => service.getCatalogVersion(request.params.version),
   );
+
+  registerModelRoutes(app, service);
 
   // --- operations
   app.get(

@@ -49,6 +49,8 @@ const RankedAction = Type.Object({
   value: Type.Number(),
   lever: Type.Number(),
   priority: Type.Number(),
+  mandatory: Type.Optional(Type.Boolean({ description: 'A mandatory (regulatory, risk) action: placed ahead of arbitration.' })),
+  advisorId: Type.Optional(Type.String({ description: 'Conversation actions: the advisor the customer is routed to.' })),
 });
 
 const CandidateExplanation = Type.Object({
@@ -65,6 +67,11 @@ const CandidateExplanation = Type.Object({
     Type.Literal('eligibility'),
     Type.Literal('applicability'),
     Type.Literal('suitability'),
+    Type.Literal('preference'),
+    Type.Literal('quiet-hours'),
+    Type.Literal('suppression'),
+    Type.Literal('contact-limit'),
+    Type.Literal('advisor'),
   ]),
   rank: Type.Optional(Type.Integer()),
   level: Type.Optional(Type.Union([Type.Literal('issue'), Type.Literal('group'), Type.Literal('action')])),
@@ -83,6 +90,13 @@ const CandidateExplanation = Type.Object({
       priority: Type.Number(),
     }),
   ),
+  policy: Type.Optional(Type.String({ description: 'The contact policy name, or the preference that removed the candidate.' })),
+  evidence: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+      description: 'The history (counts, days) or clock reading that triggered a contact policy.',
+    }),
+  ),
+  advisorId: Type.Optional(Type.String()),
   reason: Type.String(),
 });
 
@@ -94,6 +108,7 @@ export const DecisionResponse = Type.Object({
   catalogVersion: Type.Integer(),
   createdAt: Type.String({ format: 'date-time' }),
   actions: Type.Array(RankedAction, { description: 'Best first; empty when nothing is relevant (say nothing).' }),
+  controlGroup: Type.Boolean({ description: 'True in the control arm: a random eligible action instead of the arbitrated one.' }),
   explanation: Type.Optional(Type.Array(CandidateExplanation)),
 });
 
@@ -141,4 +156,107 @@ export const CatalogVersionInfo = Type.Object({
 export const CatalogVersionList = Type.Object({
   active: Type.Integer(),
   versions: Type.Array(CatalogVersionInfo),
+});
+
+const Weekday = Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d)));
+const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:MM in the customer time zone.' });
+
+const PreferencesBody = Type.Object(
+  {
+    optedOutChannels: Type.Optional(Type.Array(Type.String(), { description: 'Channels never to use, inbound or outbound.' })),
+    // A type list, not a union: with type coercion on, ajv would turn null into false (or false
+    // into null) trying the union's branches; a value of a listed type is never coerced.
+    marketingConsent: Type.Optional(
+      Type.Unsafe<boolean | null>({
+        type: ['boolean', 'null'],
+        description: 'true: marketing allowed; false: only service and risk actions; null/absent: unknown (no marketing on outbound channels).',
+      }),
+    ),
+    preferredChannels: Type.Optional(Type.Array(Type.String(), { description: 'When non-empty, outbound contact only on these channels.' })),
+    contactTimes: Type.Optional(
+      Type.Array(
+        Type.Object({ from: LocalTime, to: LocalTime, days: Type.Optional(Type.Array(Weekday)) }, { additionalProperties: false }),
+        { description: 'When non-empty, outbound contact only inside these windows (to < from wraps midnight).' },
+      ),
+    ),
+    preferredAdvisor: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'An advisor id of the catalog.' })),
+  },
+  { additionalProperties: false },
+);
+export { PreferencesBody };
+
+export const PreferencesResponse = Type.Object({
+  customerId: Type.String(),
+  preferences: Type.Object({
+    optedOutChannels: Type.Array(Type.String()),
+    marketingConsent: Type.Union([Type.Boolean(), Type.Null()]),
+    preferredChannels: Type.Array(Type.String()),
+    contactTimes: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), days: Type.Optional(Type.Array(Type.String())) })),
+    preferredAdvisor: Type.Union([Type.String(), Type.Null()]),
+  }),
+  explicit: Type.Boolean({ description: 'False when the customer gave none: the defaults shown apply.' }),
+  updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const DecisionIdParam = Type.Object({ decisionId: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const PlainExplanationResponse = Type.Object({
+  decisionId: Type.String(),
+  customerId: Type.String(),
+  channel: Type.String(),
+  createdAt: Type.String(),
+  controlGroup: Type.Boolean(),
+  actions: Type.Array(Type.Object({ actionId: Type.String(), name: Type.String(), text: Type.String() })),
+  text: Type.String({ description: 'The whole explanation in plain words, one paragraph per line.' }),
+});
+
+export const ImpactQuery = Type.Object(
+  {
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    issue: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "The issue of the decision's first-ranked action." })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+  },
+  { additionalProperties: false },
+);
+
+const Arm = Type.Object({
+  decisions: Type.Integer({ description: 'Decisions that offered at least one action.' }),
+  positives: Type.Integer({ description: 'Of those, decisions with at least one positive response.' }),
+  rate: Type.Union([Type.Number(), Type.Null()]),
+});
+
+export const ImpactResponse = Type.Object({
+  filter: Type.Object({
+    channel: Type.Optional(Type.String()),
+    issue: Type.Optional(Type.String()),
+    from: Type.Optional(Type.String()),
+    to: Type.Optional(Type.String()),
+  }),
+  nba: Arm,
+  control: Arm,
+  lift: Type.Union([Type.Number(), Type.Null()], { description: '(rateNBA - rateControl) / rateControl.' }),
+  liftCi95: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()], { description: '95% interval (log relative risk).' }),
+  note: Type.Optional(Type.String()),
+});
+
+export const HistoryResponse = Type.Object({
+  customerId: Type.String(),
+  since: Type.String(),
+  rows: Type.Array(
+    Type.Object({
+      day: Type.String(),
+      channel: Type.String(),
+      issue: Type.String(),
+      group: Type.String(),
+      actionId: Type.String(),
+      outcome: Type.String(),
+      count: Type.Integer(),
+    }),
+  ),
+});
+
+export const SweepResponse = Type.Object({
+  decisions: Type.Integer({ description: 'Decisions whose response window had passed.' }),
+  ignored: Type.Integer({ description: 'ignored responses recorded.' }),
 });

@@ -63,6 +63,8 @@ export class ServiceMetrics {
   readonly decisions = new Counter('nextbest_decisions_total', 'Decisions made, by channel and whether any action was returned.');
   readonly responses = new Counter('nextbest_responses_total', 'Responses accepted, by outcome (duplicates not counted).');
   readonly duplicateResponses = new Counter('nextbest_responses_duplicate_total', 'Responses received again and counted once.');
+  readonly controlDecisions = new Counter('nextbest_control_decisions_total', 'Decisions made for customers in the control arm, by channel.');
+  readonly sweptDecisions = new Counter('nextbest_swept_decisions_total', 'Decisions whose response window closed and were swept.');
   readonly decisionSeconds = new Histogram(
     'nextbest_decision_duration_seconds',
     'Time to make and record one decision, in seconds.',
@@ -70,6 +72,10 @@ export class ServiceMetrics {
   );
 
   render(): string {
-    return [this.decisions, this.responses, this.duplicateResponses, this.decisionSeconds].map((m) => m.render()).join('\n') + '\n';
+    return (
+      [this.decisions, this.responses, this.duplicateResponses, this.controlDecisions, this.sweptDecisions, this.decisionSeconds]
+        .map((m) => m.render())
+        .join('\n') + '\n'
+    );
   }
 }

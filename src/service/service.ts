@@ -1,21 +1,38 @@
 /**
- * The decision service: wires the pure core (catalog, pipeline, models) to a `Store`. It keeps the
- * active compiled catalog in memory (swapped atomically on PUT), records every decision before
- * answering, joins responses to their decision, teaches the model from the predictor snapshot
- * recorded at decision time, and persists model state periodically and on close.
- * Entry points (HTTP, CLI) stay thin and call this.
+ * The decision service: wires the pure core (catalog, pipeline, models, contact policies) to a
+ * `Store`. It keeps the active compiled catalog in memory (swapped atomically on PUT), reads the
+ * customer's profile, history summary, preferences and advisor load for each decision, records
+ * every decision (with its history increments, in one transaction) before answering, joins
+ * responses to their decision, teaches the model from the predictor snapshot recorded at decision
+ * time, sweeps decisions whose response window passed (offered actions without a response become
+ * `ignored`, through the same path as a real response), and persists model state periodically
+ * and on close. Entry points (HTTP, CLI) stay thin and call this.
  */
 import { randomUUID } from 'node:crypto';
 import { buildCatalog, type CompiledCatalog } from '../core/catalog/compile.js';
 import type { CatalogProblem } from '../core/catalog/validate.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { modelKey, type PropensityModel } from '../core/models/model.js';
-import { BetaBernoulliModel } from '../core/models/beta-bernoulli.js';
+import { AdaptiveModel } from '../core/models/adaptive/index.js';
 import { decide, type CandidateExplanation } from '../core/pipeline/decide.js';
+import { explainInPlainWords, type PlainExplanation } from '../core/pipeline/plain.js';
+import { inControlGroup } from '../core/policy/control.js';
+import { DEFAULT_PREFERENCES, validatePreferences } from '../core/policy/preferences.js';
+import { addDays, dayOf, isoWeek } from '../core/policy/time.js';
+import { computeImpact, type ImpactFigures } from '../core/reports/impact.js';
 import { systemRandom, type Random } from '../core/random.js';
-import type { CustomerProfile, DecisionRecord, JsonObject, JsonValue, Outcome, RankedAction } from '../core/types.js';
+import type {
+  CustomerPreferences,
+  CustomerProfile,
+  DecisionRecord,
+  HistoryRow,
+  JsonObject,
+  JsonValue,
+  Outcome,
+  RankedAction,
+} from '../core/types.js';
 import { nbError } from '../errors.js';
-import type { CatalogVersionInfo, ErasureResult, Store } from '../store/store.js';
+import type { CatalogVersionInfo, ErasureResult, ImpactFilter, Store } from '../store/store.js';
 import { ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
@@ -27,6 +44,27 @@ export interface ServiceOptions {
   newId?: () => string;
   /** How often dirty model state is written to the store, in ms (0 = only on flush/close). Default 1000. */
   modelFlushMs?: number;
+  /** How often the ignored-response sweeper runs, in ms (0 = only when `sweepIgnored` is called). Default 60000. */
+  sweepMs?: number;
+}
+
+export interface PreferencesOutput {
+  customerId: string;
+  preferences: CustomerPreferences;
+  /** False when the customer gave none: these are the defaults that apply. */
+  explicit: boolean;
+  updatedAt: string | null;
+}
+
+export interface SweepResult {
+  /** Decisions whose response window had passed. */
+  decisions: number;
+  /** `ignored` responses recorded. */
+  ignored: number;
+}
+
+export interface ImpactReport extends ImpactFigures {
+  filter: ImpactFilter;
 }
 
 export interface CatalogSource {
@@ -52,6 +90,8 @@ export interface DecisionOutput {
   catalogVersion: number;
   createdAt: string;
   actions: RankedAction[];
+  /** True in the control arm: the actions are a random eligible choice, not the arbitrated one. */
+  controlGroup: boolean;
   explanation?: CandidateExplanation[];
 }
 
@@ -81,11 +121,13 @@ export class DecisionService {
   private readonly newId: () => string;
   private active: CompiledCatalog;
   private flushTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<SweepResult> | undefined;
   private closed = false;
 
   private constructor(options: ServiceOptions, catalog: CompiledCatalog) {
     this.store = options.store;
-    this.model = options.model ?? new BetaBernoulliModel();
+    this.model = options.model ?? new AdaptiveModel();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.newId = options.newId ?? randomUUID;
@@ -96,6 +138,13 @@ export class DecisionService {
         this.flushModels().catch(() => undefined);
       }, flushMs);
       this.flushTimer.unref();
+    }
+    const sweepMs = options.sweepMs ?? 60_000;
+    if (sweepMs > 0) {
+      this.sweepTimer = setInterval(() => {
+        this.sweepIgnored().catch(() => undefined);
+      }, sweepMs);
+      this.sweepTimer.unref();
     }
   }
 
@@ -121,7 +170,7 @@ export class DecisionService {
       if (!built.ok) throw catalogInvalid(built.errors, `stored catalog version ${stored.version}`);
       compiled = built.catalog;
     }
-    const model = options.model ?? new BetaBernoulliModel();
+    const model = options.model ?? new AdaptiveModel();
     for (const { key, state } of await store.loadModelStates(model.kind)) model.load(key, state);
     return new DecisionService({ ...options, model }, compiled);
   }
@@ -136,27 +185,65 @@ export class DecisionService {
     if (!catalog.channels.has(input.channel)) {
       throw nbError('NB_ERR_UNKNOWN_CHANNEL', [input.channel, [...catalog.channels.keys()].join(', ')]);
     }
-    const profile = await this.store.getProfile(input.customerId);
     const now = this.clock.now();
+    const today = dayOf(now);
+    const needsLoad = catalog.advisors.length > 0 && (catalog.candidatesByChannel.get(input.channel) ?? []).some((c) => c.action.topic !== undefined);
+    // One read each, in parallel: profile, the whole history summary the policies need, preferences, advisor load.
+    const [profile, history, stored, load] = await Promise.all([
+      this.store.getProfile(input.customerId),
+      catalog.historyDays > 0 ? this.store.getHistory(input.customerId, addDays(today, -catalog.historyDays)) : Promise.resolve([]),
+      this.store.getPreferences(input.customerId),
+      needsLoad ? this.store.getAdvisorLoad(isoWeek(now)) : Promise.resolve({}),
+    ]);
     const context = input.context ?? {};
+    const controlGroup = inControlGroup(input.customerId, now, catalog.controlGroup);
     const result = decide(
-      { channel: input.channel, customer: profile?.attributes, context, limit: input.limit ?? 1, explain: input.explain ?? false },
+      {
+        channel: input.channel,
+        customer: profile?.attributes,
+        context,
+        limit: input.limit ?? 1,
+        explain: input.explain ?? false,
+        history,
+        preferences: stored?.preferences ?? null,
+        advisorLoad: new Map(Object.entries(load)),
+        controlGroup,
+      },
       { catalog, model: this.model, random: this.random, now },
     );
     const channel = catalog.channels.get(input.channel);
+    const direction = channel?.direction ?? 'inbound';
     const record: DecisionRecord = {
       decisionId: this.newId(),
       customerId: input.customerId,
       channel: input.channel,
-      direction: channel?.direction ?? 'inbound',
+      direction,
       catalogVersion: catalog.version,
       createdAt: now.toISOString(),
       context,
       actions: result.actions,
       predictors: result.predictors,
+      controlGroup,
     };
-    await this.store.saveDecision(record);
+    const increments: HistoryRow[] = result.actions.map((a) => ({
+      day: today,
+      channel: input.channel,
+      issue: a.issue,
+      group: a.group,
+      actionId: a.actionId,
+      outcome: 'decided',
+      count: 1,
+    }));
+    if (direction === 'outbound' && result.actions.some((a) => !catalog.actionsById.get(a.actionId)?.transactional)) {
+      increments.push({ day: today, channel: input.channel, issue: '', group: '', actionId: '', outcome: 'contact', count: 1 });
+    }
+    const windowHours = channel?.responseWindowHours ?? 24;
+    await this.store.saveDecision(record, {
+      history: increments,
+      ...(result.actions.length > 0 ? { respondBy: new Date(now.getTime() + windowHours * 3_600_000).toISOString() } : {}),
+    });
     this.metrics.decisions.inc({ channel: input.channel, empty: String(result.actions.length === 0) });
+    if (controlGroup) this.metrics.controlDecisions.inc({ channel: input.channel });
     this.metrics.decisionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return {
       decisionId: record.decisionId,
@@ -166,6 +253,7 @@ export class DecisionService {
       catalogVersion: record.catalogVersion,
       createdAt: record.createdAt,
       actions: record.actions,
+      controlGroup,
       ...(result.explanation ? { explanation: result.explanation } : {}),
     };
   }
@@ -173,22 +261,43 @@ export class DecisionService {
   async respond(input: ResponseInput): Promise<ResponseOutput> {
     const decision = await this.store.getDecision(input.decisionId);
     if (!decision) throw nbError('NB_ERR_DECISION_NOT_FOUND', [input.decisionId]);
-    if (!decision.actions.some((a) => a.actionId === input.actionId)) {
+    const offeredAction = decision.actions.find((a) => a.actionId === input.actionId);
+    if (!offeredAction) {
       const offered = decision.actions.map((a) => a.actionId).join(', ') || 'nothing';
       throw nbError('NB_ERR_ACTION_NOT_IN_DECISION', [input.actionId, input.decisionId, offered]);
     }
-    const receivedAt = this.clock.now().toISOString();
+    const now = this.clock.now();
+    const receivedAt = now.toISOString();
     const at = input.at ? new Date(input.at).toISOString() : receivedAt;
     const earlier = await this.store.listResponses(input.decisionId);
-    const recorded = await this.store.saveResponse({
-      decisionId: input.decisionId,
-      actionId: input.actionId,
-      customerId: decision.customerId,
-      channel: decision.channel,
-      outcome: input.outcome,
-      at,
-      receivedAt,
-    });
+    const recorded = await this.store.saveResponse(
+      {
+        decisionId: input.decisionId,
+        actionId: input.actionId,
+        customerId: decision.customerId,
+        channel: decision.channel,
+        outcome: input.outcome,
+        at,
+        receivedAt,
+      },
+      {
+        history: [
+          {
+            day: at.slice(0, 10),
+            channel: decision.channel,
+            issue: offeredAction.issue,
+            group: offeredAction.group,
+            actionId: offeredAction.actionId,
+            outcome: input.outcome,
+            count: 1,
+          },
+        ],
+        // An accepted conversation is a booking: it uses one slot of the advisor's week.
+        ...(input.outcome === 'accepted' && offeredAction.advisorId
+          ? { advisorBooking: { advisorId: offeredAction.advisorId, week: isoWeek(now) } }
+          : {}),
+      },
+    );
     if (!recorded) {
       this.metrics.duplicateResponses.inc({ outcome: input.outcome });
       return { decisionId: input.decisionId, actionId: input.actionId, outcome: input.outcome, recorded: false, learned: 'none' };
@@ -231,6 +340,119 @@ export class DecisionService {
     return this.store.eraseCustomer(customerId);
   }
 
+  // --- preferences and explanations
+
+  async getPreferences(customerId: string): Promise<PreferencesOutput> {
+    const stored = await this.store.getPreferences(customerId);
+    return stored
+      ? { customerId, preferences: stored.preferences, explicit: true, updatedAt: stored.updatedAt }
+      : { customerId, preferences: { ...DEFAULT_PREFERENCES }, explicit: false, updatedAt: null };
+  }
+
+  /** Validate (against the active catalog) and replace the customer's preferences. */
+  async putPreferences(customerId: string, document: unknown): Promise<PreferencesOutput> {
+    const validated = validatePreferences(document, this.active);
+    if (!validated.ok) {
+      throw nbError('NB_ERR_VALIDATION', [validated.errors.map((e) => `${e.path}: ${e.message}`).join('; ')], { details: validated.errors });
+    }
+    const stored = await this.store.putPreferences(customerId, validated.preferences, this.clock.now());
+    return { customerId, preferences: stored.preferences, explicit: true, updatedAt: stored.updatedAt };
+  }
+
+  /** "Why am I seeing this?" for a recorded decision, in plain words. */
+  async explainDecision(decisionId: string): Promise<PlainExplanation> {
+    const decision = await this.store.getDecision(decisionId);
+    if (!decision) throw nbError('NB_ERR_DECISION_NOT_FOUND', [decisionId]);
+    let catalog: CompiledCatalog | undefined = this.active.version === decision.catalogVersion ? this.active : undefined;
+    if (!catalog) {
+      const stored = await this.store.getCatalog(decision.catalogVersion);
+      const built = stored ? buildCatalog(stored.document, stored.version) : undefined;
+      catalog = built?.ok ? built.catalog : undefined;
+    }
+    const stored = await this.store.getPreferences(decision.customerId);
+    return explainInPlainWords(decision, catalog, stored?.preferences ?? DEFAULT_PREFERENCES);
+  }
+
+  // --- interaction history
+
+  /** The first day the active catalog's contact policies read (today minus their horizon). */
+  defaultHistorySince(): string {
+    return addDays(dayOf(this.clock.now()), -this.active.historyDays);
+  }
+
+  /** The customer's history summary since `sinceDay` (default: what the active catalog's policies read). */
+  getHistory(customerId: string, sinceDay?: string): Promise<HistoryRow[]> {
+    return this.store.getHistory(customerId, sinceDay ?? this.defaultHistorySince());
+  }
+
+  /**
+   * Records `ignored` for every offered action of every decision whose response window has passed
+   * without a positive or negative response, through `respond` (so the model learns and the history
+   * counts it). Idempotent and safe to rerun after a crash: a response already recorded is not
+   * recorded again, and a decision is marked swept only after all its actions were handled.
+   */
+  sweepIgnored(batch = 500): Promise<SweepResult> {
+    // One sweep at a time: a call during a sweep runs after it (a failed sweep does not block the next).
+    const run = (this.sweeping ?? Promise.resolve()).catch(() => undefined).then(() => this.sweepOnce(batch));
+    const guarded = run.finally(() => {
+      if (this.sweeping === guarded) this.sweeping = undefined;
+    });
+    this.sweeping = guarded;
+    return run;
+  }
+
+  private async sweepOnce(batch: number): Promise<SweepResult> {
+    const result: SweepResult = { decisions: 0, ignored: 0 };
+    const now = this.clock.now().toISOString();
+    for (;;) {
+      const due = await this.store.listDueDecisions(now, batch);
+      for (const { decision, respondBy } of due) {
+        const responses = await this.store.listResponses(decision.decisionId);
+        const channel = this.active.channels.get(decision.channel);
+        const answered = (outcome: Outcome) =>
+          channel ? channel.positive.has(outcome) || channel.negative.has(outcome) : outcome !== 'impression';
+        for (const action of decision.actions) {
+          if (responses.some((r) => r.actionId === action.actionId && answered(r.outcome))) continue;
+          const output = await this.respond({ decisionId: decision.decisionId, actionId: action.actionId, outcome: 'ignored', at: respondBy });
+          if (output.recorded) result.ignored += 1;
+        }
+        await this.store.markDecisionsSwept([decision.decisionId]);
+        this.metrics.sweptDecisions.inc();
+        result.decisions += 1;
+      }
+      if (due.length < batch) return result;
+    }
+  }
+
+  // --- reports
+
+  /** NBA vs control: decisions, positives, rates and lift with its 95% interval. */
+  async impactReport(filter: ImpactFilter): Promise<ImpactReport> {
+    const catalog = this.active;
+    if (filter.channel !== undefined && !catalog.channels.has(filter.channel)) {
+      throw nbError('NB_ERR_UNKNOWN_CHANNEL', [filter.channel, [...catalog.channels.keys()].join(', ')]);
+    }
+    if (filter.issue !== undefined && !catalog.document.issues.some((i) => i.id === filter.issue)) {
+      const issues = catalog.document.issues.map((i) => i.id).join(', ');
+      throw nbError('NB_ERR_VALIDATION', [`query.issue: '${filter.issue}' is not an issue of the active catalog (${issues})`], {
+        details: [{ path: 'query.issue', message: `must be one of ${issues}` }],
+      });
+    }
+    if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) {
+      throw nbError('NB_ERR_VALIDATION', ['query.to: must be after query.from'], { details: [{ path: 'query.to', message: 'must be after from' }] });
+    }
+    const normalised: ImpactFilter = {
+      ...(filter.channel !== undefined ? { channel: filter.channel } : {}),
+      ...(filter.issue !== undefined ? { issue: filter.issue } : {}),
+      ...(filter.from !== undefined ? { from: new Date(filter.from).toISOString() } : {}),
+      ...(filter.to !== undefined ? { to: new Date(filter.to).toISOString() } : {}),
+    };
+    const positive: Array<{ channel: string; outcome: string }> = [];
+    for (const channel of catalog.channels.values()) for (const outcome of channel.positive) positive.push({ channel: channel.id, outcome });
+    const counts = await this.store.impactCounts(normalised, positive);
+    return { filter: normalised, ...computeImpact(counts.nba, counts.control) };
+  }
+
   // --- catalog
 
   /** Validate and activate a new catalog version at once (no restart). Throws with every problem. */
@@ -263,6 +485,8 @@ export class DecisionService {
     if (this.closed) return;
     this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping?.catch(() => undefined);
     await this.flushModels();
     await this.store.close();
   }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DecisionRecord, JsonObject, JsonValue, ResponseRecord } from '../core/types.js';
+import type { CustomerPreferences, DecisionRecord, HistoryRow, JsonObject, JsonValue, ResponseRecord } from '../core/types.js';
 import type { Store } from './store.js';
 
 export interface StoreUnderTest {
@@ -155,10 +155,14 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
       });
 
       it('patches shallowly: merges keys, null removes a key, nested objects are replaced whole', async () => {
-        await store.putProfile('c1', { age: 42, segment: 'A', address: { city: 'Bern', zip: '3000' }, vip: true }, T0);
+        await store.putProfile(
+          'c1',
+          { age: 42, segment: 'A', address: { city: 'Bern', zip: '3000' }, vip: true, 'we{ird}, "key"\\': 1 },
+          T0,
+        );
         const patched = await store.patchProfile(
           'c1',
-          { segment: 'B', vip: null, address: { city: 'Basel' }, lastPage: 'mortgages', missing: null },
+          { segment: 'B', vip: null, address: { city: 'Basel' }, lastPage: 'mortgages', missing: null, 'we{ird}, "key"\\': null },
           T1,
         );
         const expected = {
@@ -336,6 +340,13 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect(await store.eraseCustomer('nobody')).toStrictEqual({ profile: false, decisions: 0, responses: 0 });
       });
 
+      it("erases every response to the customer's decisions, even one recorded under another customer id", async () => {
+        await store.saveDecision(decision('d1', 'c1'));
+        await store.saveResponse(response('d1', 'gold-card', 'clicked', 'mislabelled'));
+        expect(await store.eraseCustomer('c1')).toStrictEqual({ profile: false, decisions: 1, responses: 1 });
+        expect(await store.countResponses()).toBe(0);
+      });
+
       it('allows the customer to come back after erasure', async () => {
         await store.putProfile('c1', { age: 42 }, T0);
         await store.saveDecision(decision('d1', 'c1'));
@@ -344,6 +355,182 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         await store.saveDecision(decision('d1', 'c1'));
         expect(await store.countProfiles()).toBe(1);
         expect(await store.countDecisions('c1')).toBe(1);
+      });
+    });
+
+    describe('interaction history summary', () => {
+      const row = (day: string, actionId: string, outcome: HistoryRow['outcome'], count = 1, channel = 'web'): HistoryRow => ({
+        day,
+        channel,
+        issue: actionId === '' ? '' : 'grow',
+        group: actionId === '' ? '' : 'cards',
+        actionId,
+        outcome,
+        count,
+      });
+
+      it('adds history increments with the decision, sums equal keys, and reads one customer since a day, ordered', async () => {
+        await store.saveDecision(decision('d1', 'c1'), {
+          history: [row('2026-03-01', 'gold-card', 'decided'), row('2026-03-01', '', 'contact', 1, 'email')],
+        });
+        await store.saveDecision(decision('d2', 'c1'), {
+          history: [row('2026-03-01', 'gold-card', 'decided'), row('2026-03-01', 'gold-card', 'decided'), row('2026-02-20', 'savings-tip', 'decided')],
+        });
+        await store.saveDecision(decision('d3', 'c2'), { history: [row('2026-03-01', 'gold-card', 'decided', 5)] });
+        expect(await store.getHistory('c1', '2026-02-01')).toStrictEqual([
+          row('2026-02-20', 'savings-tip', 'decided'),
+          row('2026-03-01', '', 'contact', 1, 'email'),
+          row('2026-03-01', 'gold-card', 'decided', 3),
+        ]);
+        expect(await store.getHistory('c1', '2026-03-01')).toStrictEqual([row('2026-03-01', '', 'contact', 1, 'email'), row('2026-03-01', 'gold-card', 'decided', 3)]);
+        expect(await store.getHistory('c1', '2026-03-02')).toStrictEqual([]);
+        expect(await store.getHistory('c2', '2000-01-01')).toStrictEqual([row('2026-03-01', 'gold-card', 'decided', 5)]);
+        expect(await store.getHistory('nobody', '2000-01-01')).toStrictEqual([]);
+      });
+
+      it('does not apply the history of a decision that was refused (same id)', async () => {
+        await store.saveDecision(decision('d1', 'c1'), { history: [row('2026-03-01', 'gold-card', 'decided')] });
+        await expect(store.saveDecision(decision('d1', 'c1'), { history: [row('2026-03-01', 'gold-card', 'decided')] })).rejects.toThrowError(/d1/);
+        expect(await store.getHistory('c1', '2026-01-01')).toStrictEqual([row('2026-03-01', 'gold-card', 'decided')]);
+      });
+
+      it('adds response history and an advisor booking only when the response is new', async () => {
+        await store.saveDecision(decision('d1', 'c1'));
+        const options = { history: [row('2026-03-01', 'gold-card', 'accepted')], advisorBooking: { advisorId: 'adv-1', week: '2026-W09' } };
+        expect(await store.saveResponse(response('d1', 'gold-card', 'accepted'), options)).toBe(true);
+        expect(await store.saveResponse(response('d1', 'gold-card', 'accepted'), options)).toBe(false);
+        expect(await store.getHistory('c1', '2026-01-01')).toStrictEqual([row('2026-03-01', 'gold-card', 'accepted')]);
+        expect(await store.getAdvisorLoad('2026-W09')).toStrictEqual({ 'adv-1': 1 });
+        await store.saveResponse(response('d1', 'savings-tip', 'accepted'), { advisorBooking: { advisorId: 'adv-1', week: '2026-W09' } });
+        await store.saveResponse(response('d1', 'gold-card', 'clicked'), { advisorBooking: { advisorId: 'adv-2', week: '2026-W10' } });
+        expect(await store.getAdvisorLoad('2026-W09')).toStrictEqual({ 'adv-1': 2 });
+        expect(await store.getAdvisorLoad('2026-W10')).toStrictEqual({ 'adv-2': 1 });
+        expect(await store.getAdvisorLoad('2026-W11')).toStrictEqual({});
+      });
+
+      it('round-trips the control-group flag, and leaves it out when the decision did not say', async () => {
+        await store.saveDecision(decision('d1', 'c1', { controlGroup: true }));
+        await store.saveDecision(decision('d2', 'c1', { controlGroup: false }));
+        await store.saveDecision(decision('d3', 'c1'));
+        expect(await store.getDecision('d1')).toStrictEqual(decision('d1', 'c1', { controlGroup: true }));
+        expect(await store.getDecision('d2')).toStrictEqual(decision('d2', 'c1', { controlGroup: false }));
+        expect(await store.getDecision('d3')).toStrictEqual(decision('d3', 'c1'));
+      });
+
+      it('lists decisions whose response deadline passed, oldest first, until marked swept', async () => {
+        await store.saveDecision(decision('d-late', 'c1'), { respondBy: '2026-03-02T09:00:00.000Z' });
+        await store.saveDecision(decision('d-early', 'c2'), { respondBy: '2026-03-01T10:00:00.000Z' });
+        await store.saveDecision(decision('d-future', 'c1'), { respondBy: '2026-03-09T00:00:00.000Z' });
+        await store.saveDecision(decision('d-none', 'c1'));
+        const due = await store.listDueDecisions('2026-03-02T09:00:00.000Z', 10);
+        expect(due.map((d) => [d.decision.decisionId, d.respondBy])).toStrictEqual([
+          ['d-early', '2026-03-01T10:00:00.000Z'],
+          ['d-late', '2026-03-02T09:00:00.000Z'],
+        ]);
+        expect(due[0]?.decision).toStrictEqual(decision('d-early', 'c2'));
+        expect((await store.listDueDecisions('2026-03-02T09:00:00.000Z', 1)).map((d) => d.decision.decisionId)).toStrictEqual(['d-early']);
+        await store.markDecisionsSwept(['d-early']);
+        await store.markDecisionsSwept([]);
+        expect((await store.listDueDecisions('2026-12-31T00:00:00.000Z', 10)).map((d) => d.decision.decisionId)).toStrictEqual(['d-late', 'd-future']);
+      });
+
+      it('counts decisions and decisions with a positive response per arm, with filters', async () => {
+        const at = (day: string) => `2026-03-${day}T12:00:00.000Z`;
+        const offered = decision('x', 'x').actions;
+        const save = (id: string, control: boolean, channel: string, day: string, actions = offered) =>
+          store.saveDecision(decision(id, 'c1', { controlGroup: control, channel, createdAt: at(day), actions }));
+        await save('n1', false, 'web', '01');
+        await save('n2', false, 'web', '02');
+        await save('n3', false, 'email', '03');
+        await save('n4', false, 'web', '04', []);
+        await save('k1', true, 'web', '01');
+        await save('k2', true, 'email', '02');
+        await store.saveDecision(decision('old', 'c1', { createdAt: at('01') })); // no control flag: counts as NBA
+        const reply = (id: string, outcome: ResponseRecord['outcome'], actionId = 'gold-card') =>
+          store.saveResponse({ ...response(id, actionId, outcome), channel: 'web' });
+        await reply('n1', 'clicked');
+        await reply('n1', 'accepted');
+        await reply('n2', 'impression');
+        await reply('n3', 'clicked'); // not positive in email
+        await reply('k1', 'rejected');
+        await reply('k2', 'accepted', 'savings-tip');
+        const positive = [
+          { channel: 'web', outcome: 'clicked' },
+          { channel: 'web', outcome: 'accepted' },
+          { channel: 'email', outcome: 'accepted' },
+        ];
+        expect(await store.impactCounts({}, positive)).toStrictEqual({ nba: { decisions: 4, positives: 1 }, control: { decisions: 2, positives: 1 } });
+        expect(await store.impactCounts({ channel: 'email' }, positive)).toStrictEqual({ nba: { decisions: 1, positives: 0 }, control: { decisions: 1, positives: 1 } });
+        expect(await store.impactCounts({ issue: 'service' }, positive)).toStrictEqual({ nba: { decisions: 0, positives: 0 }, control: { decisions: 0, positives: 0 } });
+        expect(await store.impactCounts({ issue: 'grow', from: at('02'), to: at('03') }, positive)).toStrictEqual({
+          nba: { decisions: 1, positives: 0 },
+          control: { decisions: 1, positives: 1 },
+        });
+      });
+    });
+
+    describe('preferences', () => {
+      const preferences: CustomerPreferences = {
+        optedOutChannels: ['sms'],
+        marketingConsent: true,
+        preferredChannels: ['email', 'push'],
+        contactTimes: [{ days: ['mon', 'fri'], from: '18:00', to: '21:00' }, { from: '22:00', to: '01:00' }],
+        preferredAdvisor: 'adv-7',
+      };
+
+      it('puts, gets and replaces preferences', async () => {
+        expect(await store.getPreferences('c1')).toBeUndefined();
+        const put = await store.putPreferences('c1', preferences, T0);
+        expect(put).toStrictEqual({ customerId: 'c1', preferences, updatedAt: T0.toISOString() });
+        expect(await store.getPreferences('c1')).toStrictEqual(put);
+        const none: CustomerPreferences = { optedOutChannels: [], marketingConsent: null, preferredChannels: [], contactTimes: [], preferredAdvisor: null };
+        const replaced = await store.putPreferences('c1', none, T1);
+        expect(await store.getPreferences('c1')).toStrictEqual({ customerId: 'c1', preferences: none, updatedAt: T1.toISOString() });
+        expect(replaced.preferences).toStrictEqual(none);
+      });
+
+      it('puts many customers’ preferences at once; the last duplicate wins', async () => {
+        const consent = (marketingConsent: boolean | null): CustomerPreferences => ({ ...preferences, marketingConsent });
+        await store.putPreferences('c0', consent(null), T0);
+        const entries = Array.from({ length: 1100 }, (_, i) => ({ customerId: `c${i}`, preferences: consent(i % 2 === 0) }));
+        entries.push({ customerId: 'c7', preferences: consent(null) });
+        await store.putManyPreferences(entries, T1);
+        await store.putManyPreferences([], T2);
+        expect(await store.getPreferences('c0')).toStrictEqual({ customerId: 'c0', preferences: consent(true), updatedAt: T1.toISOString() });
+        expect((await store.getPreferences('c7'))?.preferences).toStrictEqual(consent(null));
+        expect((await store.getPreferences('c1099'))?.preferences).toStrictEqual(consent(false));
+      });
+
+      it('erases preferences and history with the customer, and nobody else’s', async () => {
+        await store.putPreferences('c1', preferences, T0);
+        await store.putPreferences('c2', preferences, T0);
+        const history: HistoryRow[] = [{ day: '2026-03-01', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided', count: 1 }];
+        await store.saveDecision(decision('d1', 'c1'), { history });
+        await store.saveDecision(decision('d2', 'c2'), { history });
+        expect(await store.eraseCustomer('c1')).toStrictEqual({ profile: false, decisions: 1, responses: 0 });
+        expect(await store.getPreferences('c1')).toBeUndefined();
+        expect(await store.getHistory('c1', '2000-01-01')).toStrictEqual([]);
+        expect((await store.getPreferences('c2'))?.preferences).toStrictEqual(preferences);
+        expect(await store.getHistory('c2', '2000-01-01')).toStrictEqual(history);
+      });
+
+      it('keeps preferences, history, bookings and pending deadlines across close and reopen', async (context) => {
+        if (!subject.reopen) {
+          context.skip();
+          return;
+        }
+        const history: HistoryRow[] = [{ day: '2026-03-01', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided', count: 2 }];
+        await store.putPreferences('c1', preferences, T0);
+        await store.saveDecision(decision('d1', 'c1', { controlGroup: true }), { history, respondBy: '2026-03-02T09:15:30.123Z' });
+        await store.saveResponse(response('d1', 'gold-card', 'accepted'), { advisorBooking: { advisorId: 'adv-7', week: '2026-W09' } });
+        await store.close();
+        const reopened = await subject.reopen();
+        expect((await reopened.getPreferences('c1'))?.preferences).toStrictEqual(preferences);
+        expect(await reopened.getHistory('c1', '2026-01-01')).toStrictEqual(history);
+        expect(await reopened.getAdvisorLoad('2026-W09')).toStrictEqual({ 'adv-7': 1 });
+        const due = await reopened.listDueDecisions('2026-03-03T00:00:00.000Z', 5);
+        expect(due).toStrictEqual([{ decision: decision('d1', 'c1', { controlGroup: true }), respondBy: '2026-03-02T09:15:30.123Z' }]);
+        await reopened.close();
       });
     });
 
@@ -458,6 +645,7 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
           { key: 'c', state: [1, 'two', null, { three: 3 }] },
           { key: 'd', state: null },
           { key: 'e', state: true },
+          { key: 'x{1}, "quoted" \\ key', state: { nested: ['a,b', '{c}', 'd"e'] } },
         ];
         await store.saveModelStates('misc', states, T0);
         expect(await store.loadModelStates('misc')).toStrictEqual(states);

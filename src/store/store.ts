@@ -1,13 +1,17 @@
 /**
  * The `Store` port: everything nextbest keeps. Profiles, decisions (with their factors and
- * predictor snapshot), responses, catalog versions and model state. Every implementation
- * (SQLite embedded, PostgreSQL for production) must pass `store.contract.ts`.
+ * predictor snapshot), responses, the interaction-history summary (daily counts, maintained in the
+ * same transaction as the decision or response that changes it), customer preferences, advisor
+ * bookings, catalog versions and model state. Every implementation (SQLite embedded, PostgreSQL
+ * for production) must pass `store.contract.ts`.
  *
  * Durability rule: when a promise returned by a write resolves, the data is committed.
  */
 import type {
+  CustomerPreferences,
   CustomerProfile,
   DecisionRecord,
+  HistoryRow,
   JsonObject,
   JsonValue,
   ResponseRecord,
@@ -32,6 +36,46 @@ export interface ErasureResult {
   responses: number;
 }
 
+export interface SaveDecisionOptions {
+  /** Interaction-history increments (`decided`, `contact`), applied in the same transaction. */
+  history?: HistoryRow[];
+  /**
+   * When the decision's offered actions without a positive or negative response count as ignored
+   * (ISO time). Absent: nothing to wait for. `listDueDecisions` returns it once due.
+   */
+  respondBy?: string;
+}
+
+export interface SaveResponseOptions {
+  /** Interaction-history increments, applied in the same transaction, only if the response is new. */
+  history?: HistoryRow[];
+  /** A conversation booked with an advisor (counts against the advisor's weekly capacity), only if new. */
+  advisorBooking?: { advisorId: string; week: string };
+}
+
+export interface StoredPreferences {
+  customerId: string;
+  preferences: CustomerPreferences;
+  updatedAt: string;
+}
+
+export interface ImpactFilter {
+  channel?: string;
+  /** The issue of the decision's first-ranked action. */
+  issue?: string;
+  /** Inclusive ISO time. */
+  from?: string;
+  /** Exclusive ISO time. */
+  to?: string;
+}
+
+export interface ArmCounts {
+  /** Decisions that offered at least one action. */
+  decisions: number;
+  /** Of those, decisions with at least one positive response. */
+  positives: number;
+}
+
 export interface Store {
   /** Human-readable kind and location, e.g. `sqlite:./nextbest.db`. Never includes secrets. */
   readonly description: string;
@@ -45,17 +89,37 @@ export interface Store {
   /** Insert many profiles at once (demo seeding, bulk loads); replaces existing ones. */
   putProfiles(profiles: Array<{ customerId: string; attributes: JsonObject }>, at: Date): Promise<void>;
   countProfiles(): Promise<number>;
-  /** Erase the profile and every decision and response of the customer (the bank's erasure duty). */
+  /** Erase the profile, preferences, history summary and every decision and response of the customer (the bank's erasure duty). */
   eraseCustomer(customerId: string): Promise<ErasureResult>;
 
   // --- interaction history
-  saveDecision(decision: DecisionRecord): Promise<void>;
+  saveDecision(decision: DecisionRecord, options?: SaveDecisionOptions): Promise<void>;
   getDecision(decisionId: string): Promise<DecisionRecord | undefined>;
   /** Store a response; resolves false (and stores nothing) when (decisionId, actionId, outcome) is already there. */
-  saveResponse(response: ResponseRecord): Promise<boolean>;
+  saveResponse(response: ResponseRecord, options?: SaveResponseOptions): Promise<boolean>;
   listResponses(decisionId: string): Promise<ResponseRecord[]>;
   countDecisions(customerId?: string): Promise<number>;
   countResponses(customerId?: string): Promise<number>;
+  /** The customer's history summary from `sinceDay` (YYYY-MM-DD, inclusive), ordered by day, channel, action, outcome. */
+  getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]>;
+  /** Decisions whose `respondBy` is at or before `now` and not yet marked swept, oldest deadline first. */
+  listDueDecisions(now: string, limit: number): Promise<Array<{ decision: DecisionRecord; respondBy: string }>>;
+  /** Marks decisions as swept: `listDueDecisions` no longer returns them. */
+  markDecisionsSwept(decisionIds: string[]): Promise<void>;
+  /**
+   * Decisions and decisions with a positive response per arm (NBA, control). `positive` lists the
+   * outcomes that count as positive per channel (the catalog's mapping).
+   */
+  impactCounts(filter: ImpactFilter, positive: Array<{ channel: string; outcome: string }>): Promise<{ nba: ArmCounts; control: ArmCounts }>;
+
+  // --- preferences and advisors
+  getPreferences(customerId: string): Promise<StoredPreferences | undefined>;
+  /** Replace the customer's preferences. Erased with the customer. */
+  putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences>;
+  /** Replace many customers' preferences in one transaction (demo seeding, bulk loads); the last duplicate wins. */
+  putManyPreferences(entries: Array<{ customerId: string; preferences: CustomerPreferences }>, at: Date): Promise<void>;
+  /** Conversations booked per advisor in an ISO week (e.g. `2026-W25`). */
+  getAdvisorLoad(week: string): Promise<Record<string, number>>;
 
   // --- catalog versions
   /** Store a new active catalog version; returns the stored version (numbers start at 1). */

@@ -12,7 +12,10 @@ import { validateCatalog, type CatalogProblem } from './validate.js';
 import {
   POLICY_STAGES,
   type ActionDef,
+  type AdvisorDef,
   type CatalogDocument,
+  type ContactPoliciesDef,
+  type ControlGroupDef,
   type PolicyLevel,
   type PolicyStage,
   type TreatmentDef,
@@ -31,6 +34,8 @@ export interface CompiledChannel {
   direction: Direction;
   positive: ReadonlySet<Outcome>;
   negative: ReadonlySet<Outcome>;
+  /** After this many hours without a positive or negative response, offered actions count as ignored. */
+  responseWindowHours: number;
 }
 
 export interface CompiledAction {
@@ -46,6 +51,14 @@ export interface CompiledAction {
   validFromMs: number;
   validToMs: number;
   fixedPropensity: number | undefined;
+  /** Skips contact policies and arbitration (never preferences). */
+  mandatory: boolean;
+  /** Does not count toward contact limits. */
+  transactional: boolean;
+  /** Needs marketing consent. */
+  marketing: boolean;
+  /** Conversation actions: the advisor topic; undefined for other kinds. */
+  topic: string | undefined;
   /** Eligibility, then applicability, then suitability; each issue, then group, then action level. */
   policies: CompiledPolicy[];
   /** Indexes into `CompiledCatalog.contextWeights` that target this action, its group or its issue. */
@@ -74,7 +87,14 @@ export interface CompiledCatalog {
   candidatesByChannel: ReadonlyMap<string, ReadonlyArray<{ action: CompiledAction; treatments: TreatmentDef[] }>>;
   contextWeights: readonly CompiledContextWeight[];
   minPropensity: number;
+  contactPolicies: ContactPoliciesDef;
+  advisors: readonly AdvisorDef[];
+  controlGroup: ControlGroupDef;
+  /** Days of interaction history the contact policies need (how far back a decision reads). */
+  historyDays: number;
 }
+
+export const DEFAULT_RESPONSE_WINDOW_HOURS = { inbound: 24, outbound: 168 } as const;
 
 const DAY_MS = 86_400_000;
 
@@ -107,7 +127,13 @@ export function compileCatalog(document: CatalogDocument, version: number, rules
   const channels = new Map<string, CompiledChannel>();
   for (const ch of document.channels) {
     const mapping = ch.outcomes ?? document.outcomes;
-    channels.set(ch.id, { id: ch.id, direction: ch.direction, positive: new Set(mapping.positive), negative: new Set(mapping.negative) });
+    channels.set(ch.id, {
+      id: ch.id,
+      direction: ch.direction,
+      positive: new Set(mapping.positive),
+      negative: new Set(mapping.negative),
+      responseWindowHours: ch.responseWindowHours ?? DEFAULT_RESPONSE_WINDOW_HOURS[ch.direction],
+    });
   }
 
   const contextWeights: CompiledContextWeight[] = document.contextWeights.map((w) => {
@@ -150,6 +176,10 @@ export function compileCatalog(document: CatalogDocument, version: number, rules
           validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
           validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
           fixedPropensity: action.propensity,
+          mandatory: action.mandatory === true,
+          transactional: action.transactional === true,
+          marketing: action.marketing ?? !(action.kind === 'service' || action.kind === 'risk'),
+          topic: action.kind === 'conversation' ? (action.topic ?? group.id) : undefined,
           policies,
           weightIndexes,
         });
@@ -169,9 +199,20 @@ export function compileCatalog(document: CatalogDocument, version: number, rules
     for (const [channel, treatments] of byChannel) candidatesByChannel.get(channel)?.push({ action, treatments });
   }
 
+  const contactPolicies: ContactPoliciesDef = document.contactPolicies ?? { timeZone: 'UTC', suppressions: [], limits: [], quietHours: [] };
+  const historyDays = Math.max(
+    0,
+    ...contactPolicies.suppressions.map((p) => p.suppressDays + p.when.withinDays),
+    ...contactPolicies.limits.map((l) => l.periodDays),
+  );
+
   return {
     version,
     document,
+    contactPolicies,
+    advisors: document.advisors ?? [],
+    controlGroup: document.controlGroup ?? { share: 0.02, period: 'quarter' },
+    historyDays,
     channels,
     actions,
     actionsById: new Map(actions.map((a) => [a.id, a])),

@@ -10,8 +10,20 @@ import { OUTCOMES, type Outcome } from '../types.js';
 import { compileRule, type CompiledRule } from '../expr/cel.js';
 import {
   ACTION_KINDS,
+  CONTROL_PERIODS,
+  HISTORY_CONDITIONS,
   POLICY_STAGES,
+  SUPPRESSION_SCOPES,
   type ActionDef,
+  type AdvisorDef,
+  type ContactLimitDef,
+  type ContactPoliciesDef,
+  type ControlGroupDef,
+  type ControlPeriod,
+  type HistoryCondition,
+  type QuietHoursDef,
+  type SuppressionDef,
+  type SuppressionScope,
   type CatalogDocument,
   type ChannelDef,
   type ContextWeightDef,
@@ -35,7 +47,21 @@ export const DEFAULT_OUTCOMES: OutcomeMapping = { positive: ['clicked', 'accepte
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-const TOP_LEVEL_KEYS = ['name', 'description', 'channels', 'outcomes', 'issues', 'contextWeights', 'relevance'];
+const TOP_LEVEL_KEYS = [
+  'name', 'description', 'channels', 'outcomes', 'issues', 'contextWeights', 'relevance', 'contactPolicies', 'advisors', 'controlGroup',
+];
+const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** True when `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: unknown): zone is string {
+  if (typeof zone !== 'string' || zone === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Parse catalog text. `format` defaults to YAML, which also reads JSON. */
 export function parseCatalogText(text: string, format: 'yaml' | 'json' = 'yaml'): unknown {
@@ -166,16 +192,23 @@ export function validateCatalog(raw: unknown): ValidationResult {
     const path = `channels[${i}]`;
     const ch = c.object(entry, path);
     if (!ch) return;
-    c.unknownKeys(ch, path, ['id', 'direction', 'name', 'outcomes']);
+    c.unknownKeys(ch, path, ['id', 'direction', 'name', 'outcomes', 'responseWindowHours']);
     const id = c.id(ch['id'], `${path}.id`);
     if (id && channelIds.has(id)) c.fail(`${path}.id`, `duplicate channel id '${id}'; channel ids must be unique`);
     const direction = ch['direction'];
     if (direction !== 'inbound' && direction !== 'outbound') c.fail(`${path}.direction`, "must be 'inbound' or 'outbound'");
     const outcomes = ch['outcomes'] === undefined ? undefined : c.outcomes(ch['outcomes'], `${path}.outcomes`);
     const name = c.optionalString(ch['name'], `${path}.name`);
+    const window = ch['responseWindowHours'] === undefined ? undefined : c.number(ch['responseWindowHours'], `${path}.responseWindowHours`, 24, 0.01, 24 * 366);
     if (id) channelIds.add(id); // known even when invalid, so treatments don't repeat the error
     if (id && (direction === 'inbound' || direction === 'outbound')) {
-      channels.push({ id, direction, ...(name ? { name } : {}), ...(outcomes ? { outcomes } : {}) });
+      channels.push({
+        id,
+        direction,
+        ...(name ? { name } : {}),
+        ...(outcomes ? { outcomes } : {}),
+        ...(window !== undefined ? { responseWindowHours: window } : {}),
+      });
     }
   });
 
@@ -242,12 +275,196 @@ export function validateCatalog(raw: unknown): ValidationResult {
   }
   const name = c.optionalString(root['name'], 'name');
 
+  const contactPolicies = validateContactPolicies(c, root['contactPolicies'], channels, channelIds);
+  const advisors = validateAdvisors(c, root['advisors']);
+  const controlGroup = validateControlGroup(c, root['controlGroup']);
+  if (root['advisors'] !== undefined) {
+    const topics = new Set(advisors.flatMap((a) => a.topics));
+    issues.forEach((issue, i) =>
+      issue.groups.forEach((group, j) =>
+        group.actions.forEach((action, k) => {
+          if (action.kind !== 'conversation') return;
+          const topic = action.topic ?? group.id;
+          if (!topics.has(topic)) {
+            c.fail(
+              `issues[${i}].groups[${j}].actions[${k}]${action.topic ? '.topic' : ''}`,
+              `conversation topic '${topic}' is not in any advisor's topics; add it to an advisor or set the action's topic to one of: ${[...topics].join(', ') || 'none'}`,
+            );
+          }
+        }),
+      ),
+    );
+  }
+
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
   return {
     ok: true,
-    document: { ...(name ? { name } : {}), channels, outcomes, issues, contextWeights, relevance: { minPropensity } },
+    document: {
+      ...(name ? { name } : {}),
+      channels,
+      outcomes,
+      issues,
+      contextWeights,
+      relevance: { minPropensity },
+      contactPolicies,
+      advisors,
+      controlGroup,
+    },
     rules: c.rules,
   };
+}
+
+function validateContactPolicies(
+  c: Checker,
+  value: unknown,
+  channels: ChannelDef[],
+  channelIds: Set<string>,
+): ContactPoliciesDef {
+  const result: ContactPoliciesDef = { timeZone: 'UTC', suppressions: [], limits: [], quietHours: [] };
+  if (value === undefined) return result;
+  const raw = c.object(value, 'contactPolicies');
+  if (!raw) return result;
+  c.unknownKeys(raw, 'contactPolicies', ['timeZone', 'suppressions', 'limits', 'quietHours']);
+  if (raw['timeZone'] !== undefined) {
+    if (isTimeZone(raw['timeZone'])) result.timeZone = raw['timeZone'];
+    else c.fail('contactPolicies.timeZone', 'must be an IANA time zone such as Europe/Lisbon or UTC');
+  }
+  const outbound = new Set(channels.filter((ch) => ch.direction === 'outbound').map((ch) => ch.id));
+  const names = new Set<string>();
+  const policyName = (v: unknown, path: string): string | undefined => {
+    if (typeof v !== 'string' || v.trim() === '' || v.length > 128) {
+      c.fail(path, 'is required: a name (1-128 characters) that explanations show');
+      return undefined;
+    }
+    if (names.has(v)) c.fail(path, `duplicate policy name '${v}'; contact policy names must be unique`);
+    names.add(v);
+    return v;
+  };
+  const channelRef = (v: unknown, path: string, allowed: Set<string>, what: string): string | undefined => {
+    if (v === undefined || v === 'all') return 'all';
+    if (typeof v === 'string' && allowed.has(v)) return v;
+    c.fail(path, `must be 'all' or one of the ${what} (${[...allowed].join(', ') || 'none declared'})`);
+    return undefined;
+  };
+  const integer = (v: unknown, path: string, min: number, max: number): number | undefined => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    c.fail(path, v === undefined ? `is required (an integer from ${min} to ${max})` : `must be an integer from ${min} to ${max}`);
+    return undefined;
+  };
+
+  const suppressions = raw['suppressions'] === undefined ? [] : c.array(raw['suppressions'], 'contactPolicies.suppressions', false);
+  suppressions.forEach((entry, i) => {
+    const path = `contactPolicies.suppressions[${i}]`;
+    const s = c.object(entry, path);
+    if (!s) return;
+    c.unknownKeys(s, path, ['name', 'scope', 'channel', 'when', 'suppressDays']);
+    const name = policyName(s['name'], `${path}.name`);
+    const scope = s['scope'];
+    if (!(typeof scope === 'string' && (SUPPRESSION_SCOPES as readonly string[]).includes(scope))) {
+      c.fail(`${path}.scope`, `must be one of ${SUPPRESSION_SCOPES.join(', ')}`);
+    }
+    const channel = channelRef(s['channel'], `${path}.channel`, channelIds, 'declared channels');
+    const suppressDays = integer(s['suppressDays'], `${path}.suppressDays`, 1, 3650);
+    const when = s['when'] === undefined ? (c.fail(`${path}.when`, 'is required: {outcome, count, withinDays, withoutPositive?}'), undefined) : c.object(s['when'], `${path}.when`);
+    if (!when) return;
+    c.unknownKeys(when, `${path}.when`, ['outcome', 'count', 'withinDays', 'withoutPositive']);
+    const outcome = when['outcome'];
+    if (!(typeof outcome === 'string' && (HISTORY_CONDITIONS as readonly string[]).includes(outcome))) {
+      c.fail(`${path}.when.outcome`, `must be one of ${HISTORY_CONDITIONS.join(', ')}`);
+    }
+    const count = integer(when['count'], `${path}.when.count`, 1, 100_000);
+    const withinDays = integer(when['withinDays'], `${path}.when.withinDays`, 1, 3650);
+    const withoutPositive = when['withoutPositive'];
+    if (withoutPositive !== undefined && typeof withoutPositive !== 'boolean') c.fail(`${path}.when.withoutPositive`, 'must be true or false');
+    if (name && channel && suppressDays !== undefined && count !== undefined && withinDays !== undefined && typeof scope === 'string' && typeof outcome === 'string') {
+      result.suppressions.push({
+        name,
+        scope: scope as SuppressionScope,
+        channel,
+        when: { outcome: outcome as HistoryCondition, count, withinDays, withoutPositive: withoutPositive === true },
+        suppressDays,
+      } satisfies SuppressionDef);
+    }
+  });
+
+  const limits = raw['limits'] === undefined ? [] : c.array(raw['limits'], 'contactPolicies.limits', false);
+  limits.forEach((entry, i) => {
+    const path = `contactPolicies.limits[${i}]`;
+    const l = c.object(entry, path);
+    if (!l) return;
+    c.unknownKeys(l, path, ['name', 'channel', 'max', 'periodDays']);
+    const name = policyName(l['name'], `${path}.name`);
+    const channel = channelRef(l['channel'], `${path}.channel`, outbound, 'outbound channels');
+    const max = integer(l['max'], `${path}.max`, 0, 100_000);
+    const periodDays = integer(l['periodDays'], `${path}.periodDays`, 1, 366);
+    if (name && channel && max !== undefined && periodDays !== undefined) result.limits.push({ name, channel, max, periodDays } satisfies ContactLimitDef);
+  });
+
+  const quiet = raw['quietHours'] === undefined ? [] : c.array(raw['quietHours'], 'contactPolicies.quietHours', false);
+  quiet.forEach((entry, i) => {
+    const path = `contactPolicies.quietHours[${i}]`;
+    const q = c.object(entry, path);
+    if (!q) return;
+    c.unknownKeys(q, path, ['channel', 'from', 'to']);
+    const channel = channelRef(q['channel'], `${path}.channel`, channelIds, 'declared channels');
+    const time = (key: 'from' | 'to'): string | undefined => {
+      const v = q[key];
+      if (typeof v === 'string' && TIME_PATTERN.test(v)) return v;
+      c.fail(`${path}.${key}`, 'must be a local time HH:MM (00:00-23:59), e.g. "21:00"');
+      return undefined;
+    };
+    const from = time('from');
+    const to = time('to');
+    if (from !== undefined && to !== undefined && from === to) c.fail(`${path}.to`, 'must differ from `from` (an empty or 24-hour window); remove the entry or opt the channel out');
+    if (channel && from && to && from !== to) result.quietHours.push({ channel, from, to } satisfies QuietHoursDef);
+  });
+  return result;
+}
+
+function validateAdvisors(c: Checker, value: unknown): AdvisorDef[] {
+  if (value === undefined) return [];
+  const advisors: AdvisorDef[] = [];
+  const ids = new Set<string>();
+  c.array(value, 'advisors', false).forEach((entry, i) => {
+    const path = `advisors[${i}]`;
+    const a = c.object(entry, path);
+    if (!a) return;
+    c.unknownKeys(a, path, ['id', 'name', 'topics', 'channels', 'weeklyCapacity']);
+    const id = c.id(a['id'], `${path}.id`);
+    if (id && ids.has(id)) c.fail(`${path}.id`, `duplicate advisor id '${id}'; advisor ids must be unique`);
+    if (id) ids.add(id);
+    const strings = (key: 'topics' | 'channels'): string[] => {
+      const out: string[] = [];
+      c.array(a[key], `${path}.${key}`, true).forEach((v, j) => {
+        if (typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(v)) out.push(v);
+        else c.fail(`${path}.${key}[${j}]`, 'must be an id: 1-128 letters, digits, "-", "_" or "."');
+      });
+      return out;
+    };
+    const topics = strings('topics');
+    const channels = strings('channels');
+    const capacity = a['weeklyCapacity'];
+    if (!(typeof capacity === 'number' && Number.isInteger(capacity) && capacity >= 0)) {
+      c.fail(`${path}.weeklyCapacity`, capacity === undefined ? 'is required (conversations per ISO week, an integer >= 0)' : 'must be an integer >= 0');
+    }
+    const name = c.optionalString(a['name'], `${path}.name`);
+    if (id && typeof capacity === 'number') advisors.push({ id, ...(name ? { name } : {}), topics, channels, weeklyCapacity: capacity });
+  });
+  return advisors;
+}
+
+function validateControlGroup(c: Checker, value: unknown): ControlGroupDef {
+  const result: ControlGroupDef = { share: 0.02, period: 'quarter' };
+  if (value === undefined) return result;
+  const raw = c.object(value, 'controlGroup');
+  if (!raw) return result;
+  c.unknownKeys(raw, 'controlGroup', ['share', 'period']);
+  result.share = c.number(raw['share'], 'controlGroup.share', 0.02, 0, 0.5);
+  if (raw['period'] !== undefined) {
+    if (typeof raw['period'] === 'string' && (CONTROL_PERIODS as readonly string[]).includes(raw['period'])) result.period = raw['period'] as ControlPeriod;
+    else c.fail('controlGroup.period', `must be one of ${CONTROL_PERIODS.join(', ')}`);
+  }
+  return result;
 }
 
 interface Registries {
@@ -281,8 +498,21 @@ function validateAction(c: Checker, entry: unknown, path: string, reg: Registrie
   const raw = c.object(entry, path);
   if (!raw) return undefined;
   c.unknownKeys(raw, path, [
-    'id', 'name', 'description', 'kind', 'value', 'lever', ...POLICY_STAGES, 'validFrom', 'validTo', 'propensity', 'treatments',
+    'id', 'name', 'description', 'kind', 'value', 'lever', ...POLICY_STAGES, 'validFrom', 'validTo', 'propensity',
+    'mandatory', 'transactional', 'marketing', 'topic', 'treatments',
   ]);
+  const flag = (key: 'mandatory' | 'transactional' | 'marketing'): boolean | undefined => {
+    const v = raw[key];
+    if (v === undefined) return undefined;
+    if (typeof v === 'boolean') return v;
+    c.fail(`${path}.${key}`, 'must be true or false');
+    return undefined;
+  };
+  const mandatory = flag('mandatory');
+  const transactional = flag('transactional');
+  const marketing = flag('marketing');
+  const topic = raw['topic'] === undefined ? undefined : c.id(raw['topic'], `${path}.topic`);
+  if (topic !== undefined && raw['kind'] !== 'conversation') c.fail(`${path}.topic`, "only conversation actions have a topic; set kind: conversation or remove topic");
   const id = c.id(raw['id'], `${path}.id`);
   if (id && reg.actionIds.has(id)) c.fail(`${path}.id`, `duplicate action id '${id}'; action ids must be unique across the catalog`);
   if (id) reg.actionIds.add(id);
@@ -328,6 +558,10 @@ function validateAction(c: Checker, entry: unknown, path: string, reg: Registrie
     ...(validFrom ? { validFrom } : {}),
     ...(validTo ? { validTo } : {}),
     ...(propensity !== undefined ? { propensity } : {}),
+    ...(mandatory !== undefined ? { mandatory } : {}),
+    ...(transactional !== undefined ? { transactional } : {}),
+    ...(marketing !== undefined ? { marketing } : {}),
+    ...(topic !== undefined ? { topic } : {}),
     treatments,
   };
 }

@@ -1,9 +1,12 @@
 /**
  * The decision pipeline (DESIGN section 3), pure and deterministic given the injected clock value,
- * random source and model state:
+ * random source, model state, history summary and preferences:
  * candidates (treatments for the channel, valid today) -> engagement policies (eligibility,
- * applicability, suitability at issue, group, action level) -> propensity -> relevance floor ->
- * arbitration priority = P x C x V x L -> best first, one treatment per action -> top `limit`.
+ * applicability, suitability at issue, group, action level) -> preferences and consent -> contact
+ * policies (quiet hours, suppressions, contact limits) -> advisor routing for conversations ->
+ * propensity -> relevance floor -> arbitration priority = P x C x V x L -> mandatory actions first,
+ * then best first, one treatment per action -> top `limit`. In the control arm the arbitrated order
+ * is replaced by a random order of the eligible actions (after all policies).
  * Every candidate can be explained: the stage that removed it and why, or its factors.
  */
 import { nbError } from '../../errors.js';
@@ -13,7 +16,12 @@ import type { CompiledRule, RuleInput, RuleOutcome } from '../expr/cel.js';
 import { modelKey, type PropensityModel } from '../models/model.js';
 import { extractPredictors } from '../predictors.js';
 import type { Random } from '../random.js';
-import type { JsonObject, Predictors, RankedAction } from '../types.js';
+import type { CustomerPreferences, HistoryRow, JsonObject, Predictors, RankedAction } from '../types.js';
+import { isTimeZone } from '../catalog/validate.js';
+import { routeAdvisor } from '../policy/advisors.js';
+import { ContactPolicyEvaluator } from '../policy/contact.js';
+import { checkPreferences, DEFAULT_PREFERENCES } from '../policy/preferences.js';
+import { dayOf, isoWeek, localClock, type LocalClock } from '../policy/time.js';
 
 export interface DecideRequest {
   channel: string;
@@ -22,6 +30,17 @@ export interface DecideRequest {
   context: JsonObject;
   limit: number;
   explain: boolean;
+  /** The customer's interaction-history summary (days the catalog's contact policies need). Default none. */
+  history?: readonly HistoryRow[];
+  /**
+   * The customer's preferences; `null` when none were given (the defaults apply). When undefined the
+   * preference stage is skipped (library use without preferences).
+   */
+  preferences?: CustomerPreferences | null;
+  /** Conversations booked per advisor in the current ISO week. Default none. */
+  advisorLoad?: ReadonlyMap<string, number>;
+  /** The customer is in the control arm: a random order of the eligible actions. Default false. */
+  controlGroup?: boolean;
 }
 
 export interface DecideDeps {
@@ -31,7 +50,18 @@ export interface DecideDeps {
   now: Date;
 }
 
-export type CandidateStage = 'validity' | PolicyStage | 'relevance' | 'duplicate' | 'limit' | 'selected';
+export type CandidateStage =
+  | 'validity'
+  | PolicyStage
+  | 'preference'
+  | 'quiet-hours'
+  | 'suppression'
+  | 'contact-limit'
+  | 'advisor'
+  | 'relevance'
+  | 'duplicate'
+  | 'limit'
+  | 'selected';
 
 export interface CandidateFactors {
   /** Arbitrated propensity P. */
@@ -60,6 +90,12 @@ export interface CandidateExplanation {
   missing?: string[];
   error?: string;
   factors?: CandidateFactors;
+  /** Contact policy name, or the preference (`optedOutChannels`, `marketingConsent`...) that removed it. */
+  policy?: string;
+  /** The history or clock reading that triggered a contact policy. */
+  evidence?: Record<string, string | number | boolean>;
+  /** Conversation actions: the advisor routed to. */
+  advisorId?: string;
   /** The same in plain words. */
   reason: string;
 }
@@ -68,6 +104,8 @@ export interface DecideResult {
   actions: RankedAction[];
   predictors: Predictors;
   explanation?: CandidateExplanation[];
+  /** Echo of the request's control-group flag. */
+  controlGroup: boolean;
 }
 
 interface Scored {
@@ -75,6 +113,14 @@ interface Scored {
   treatment: TreatmentDef;
   others: TreatmentDef[];
   factors: CandidateFactors;
+  advisorId: string | undefined;
+  advisorReason: string | undefined;
+}
+
+/** The customer's time zone: profile `timeZone` when it is a valid IANA zone, else the catalog default. */
+export function customerTimeZone(customer: JsonObject | undefined, fallback: string): string {
+  const zone = customer?.['timeZone'];
+  return isTimeZone(zone) ? zone : fallback;
 }
 
 export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
@@ -90,6 +136,17 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const explain = request.explain;
   const explanation: CandidateExplanation[] = [];
   const nowMs = now.getTime();
+  const controlGroup = request.controlGroup === true;
+  const zone = customerTimeZone(request.customer, catalog.contactPolicies.timeZone);
+  let clock: LocalClock | undefined;
+  const needsClock =
+    catalog.contactPolicies.quietHours.length > 0 || (request.preferences?.contactTimes.length ?? 0) > 0;
+  if (needsClock) clock = localClock(now, zone);
+  const contact = new ContactPolicyEvaluator(catalog, channel, request.history ?? [], dayOf(now), clock);
+  const preferences = request.preferences === undefined ? undefined : (request.preferences ?? DEFAULT_PREFERENCES);
+  const explicitPreferences = request.preferences !== undefined && request.preferences !== null;
+  const advisorLoad = request.advisorLoad ?? new Map<string, number>();
+  const week = isoWeek(now);
 
   // Rules shared by many actions (issue and group level) are evaluated once per decision.
   const ruleCache = new Map<CompiledRule, RuleOutcome>();
@@ -151,6 +208,30 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
     }
     if (blocked) continue;
 
+    if (preferences) {
+      const finding = checkPreferences(action, channel, preferences, explicitPreferences, clock);
+      if (finding) {
+        drop(action, treatments, { stage: 'preference', policy: finding.preference, reason: finding.reason });
+        continue;
+      }
+    }
+    const contactFinding = contact.check(action);
+    if (contactFinding) {
+      drop(action, treatments, { stage: contactFinding.stage, policy: contactFinding.policy, evidence: contactFinding.evidence, reason: contactFinding.reason });
+      continue;
+    }
+    let advisorId: string | undefined;
+    let advisorReason: string | undefined;
+    if (action.topic !== undefined && catalog.advisors.length > 0) {
+      const routing = routeAdvisor(action.topic, catalog.advisors, advisorLoad, preferences?.preferredAdvisor ?? null, preferences?.preferredChannels ?? [], week);
+      if (!routing.advisor) {
+        drop(action, treatments, { stage: 'advisor', reason: routing.reason });
+        continue;
+      }
+      advisorId = routing.advisor.id;
+      advisorReason = routing.reason;
+    }
+
     let propensity: number;
     let modelPropensity: number;
     let evidence: number;
@@ -175,7 +256,7 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       lever: action.lever,
       priority: propensity * contextWeight * action.value * action.lever,
     };
-    if (propensity < catalog.minPropensity) {
+    if (propensity < catalog.minPropensity && !action.mandatory && !controlGroup) {
       drop(action, treatments, {
         stage: 'relevance',
         factors,
@@ -184,10 +265,22 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       continue;
     }
     const [first, ...others] = treatments as [TreatmentDef, ...TreatmentDef[]];
-    scored.push({ action, treatment: first, others, factors });
+    scored.push({ action, treatment: first, others, factors, advisorId, advisorReason });
   }
 
-  scored.sort((a, b) => b.factors.priority - a.factors.priority || a.action.order - b.action.order);
+  // Mandatory actions skip arbitration: first, in catalog order. The rest best first, or (control
+  // arm) in a random order drawn from the injected random source.
+  const mandatory = scored.filter((s) => s.action.mandatory).sort((a, b) => a.action.order - b.action.order);
+  const arbitrated = scored.filter((s) => !s.action.mandatory);
+  arbitrated.sort((a, b) => b.factors.priority - a.factors.priority || a.action.order - b.action.order);
+  if (controlGroup) {
+    for (let i = arbitrated.length - 1; i > 0; i--) {
+      const j = Math.floor(random.next() * (i + 1));
+      [arbitrated[i], arbitrated[j]] = [arbitrated[j] as Scored, arbitrated[i] as Scored];
+    }
+  }
+  scored.length = 0;
+  scored.push(...mandatory, ...arbitrated);
 
   const limit = Math.max(1, Math.floor(request.limit));
   const actions: RankedAction[] = [];
@@ -205,11 +298,19 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
         value: s.factors.value,
         lever: s.factors.lever,
         priority: s.factors.priority,
+        ...(s.action.mandatory ? { mandatory: true } : {}),
+        ...(s.advisorId !== undefined ? { advisorId: s.advisorId } : {}),
       });
     }
     if (!explain) return;
     const f = s.factors;
     const formula = `P ${round(f.propensity)} x C ${round(f.contextWeight)} x V ${round(f.value)} x L ${round(f.lever)} = ${round(f.priority)}`;
+    const how = s.action.mandatory
+      ? `mandatory, placed ahead of arbitration (${formula})`
+      : controlGroup
+        ? `control group: random order among the ${arbitrated.length} eligible action(s) (${formula})`
+        : formula;
+    const advisor = s.advisorReason ? `; advisor: ${s.advisorReason}` : '';
     explanation.push({
       actionId: s.action.id,
       treatmentId: s.treatment.id,
@@ -218,9 +319,10 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       stage: selected ? 'selected' : 'limit',
       ...(selected ? { rank: index + 1 } : {}),
       factors: f,
+      ...(s.advisorId !== undefined ? { advisorId: s.advisorId } : {}),
       reason: selected
-        ? `ranked ${index + 1}: ${formula}`
-        : `passed every rule but ranked ${index + 1}, below the ${limit} requested: ${formula}`,
+        ? `ranked ${index + 1}: ${how}${advisor}`
+        : `passed every rule but ranked ${index + 1}, below the ${limit} requested: ${how}${advisor}`,
     });
     for (const other of s.others) {
       explanation.push({
@@ -235,7 +337,7 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
     }
   });
 
-  return explain ? { actions, predictors, explanation } : { actions, predictors };
+  return explain ? { actions, predictors, explanation, controlGroup } : { actions, predictors, controlGroup };
 }
 
 function round(x: number): number {

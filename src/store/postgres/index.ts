@@ -7,9 +7,12 @@
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import type {
+  CustomerPreferences,
   CustomerProfile,
   DecisionRecord,
   Direction,
+  HistoryOutcome,
+  HistoryRow,
   JsonObject,
   JsonValue,
   Outcome,
@@ -17,7 +20,17 @@ import type {
   RankedAction,
   ResponseRecord,
 } from '../../core/types.js';
-import type { CatalogVersionInfo, ErasureResult, Store, StoredCatalog } from '../store.js';
+import type {
+  ArmCounts,
+  CatalogVersionInfo,
+  ErasureResult,
+  ImpactFilter,
+  SaveDecisionOptions,
+  SaveResponseOptions,
+  Store,
+  StoredCatalog,
+  StoredPreferences,
+} from '../store.js';
 import { catalogChecksum, lastProfilePerCustomer, maskUrlPassword, storeError } from '../support.js';
 import { migratePostgres, quoteIdentifier } from './migrations.js';
 
@@ -42,6 +55,17 @@ interface DecisionRow {
   context: JsonObject;
   actions: RankedAction[];
   predictors: Predictors;
+  control_group: boolean | null;
+}
+
+interface HistoryDbRow {
+  day: string;
+  channel: string;
+  issue: string;
+  grp: string;
+  action_id: string;
+  outcome: string;
+  count: number;
 }
 
 interface ResponseRow {
@@ -102,6 +126,19 @@ function toDecision(row: DecisionRow): DecisionRecord {
     context: row.context,
     actions: row.actions,
     predictors: row.predictors,
+    ...(row.control_group === null || row.control_group === undefined ? {} : { controlGroup: row.control_group }),
+  };
+}
+
+function toHistory(row: HistoryDbRow): HistoryRow {
+  return {
+    day: row.day,
+    channel: row.channel,
+    issue: row.issue,
+    group: row.grp,
+    actionId: row.action_id,
+    outcome: row.outcome as HistoryOutcome,
+    count: row.count,
   };
 }
 
@@ -125,12 +162,40 @@ function toStoredCatalog(row: CatalogDocumentRow): StoredCatalog {
   return { ...toCatalogInfo(row), document: row.document };
 }
 
+/**
+ * Sums increments with the same key, so one INSERT ... ON CONFLICT never touches a row twice, and
+ * sorts them by key, so concurrent writes for one customer lock rows in the same order (no deadlock).
+ */
+function mergeHistory(rows: HistoryRow[] | undefined): HistoryRow[] {
+  const byKey = new Map<string, HistoryRow>();
+  for (const row of rows ?? []) {
+    const key = JSON.stringify([row.day, row.channel, row.issue, row.group, row.actionId, row.outcome]);
+    const existing = byKey.get(key);
+    if (existing) existing.count += row.count;
+    else byKey.set(key, { ...row });
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+function historyValues(customerId: string, rows: HistoryRow[]): unknown[] {
+  return [
+    customerId,
+    rows.map((r) => r.day),
+    rows.map((r) => r.channel),
+    rows.map((r) => r.issue),
+    rows.map((r) => r.group),
+    rows.map((r) => r.actionId),
+    rows.map((r) => r.outcome),
+    rows.map((r) => r.count),
+  ];
+}
+
 /** SQL texts for one schema, built once at open. */
 function buildSql(schema: string) {
   const s = quoteIdentifier(schema);
   const profileColumns = 'customer_id, attributes, updated_at';
   const decisionColumns =
-    'decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors';
+    'decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group';
   const responseColumns = 'decision_id, action_id, outcome, customer_id, channel, at, received_at';
   const catalogColumns = 'version, created_at, source, checksum';
   return {
@@ -151,10 +216,40 @@ function buildSql(schema: string) {
       OR decision_id IN (SELECT decision_id FROM ${s}.decisions WHERE customer_id = $1)`,
     deleteCustomerDecisions: `DELETE FROM ${s}.decisions WHERE customer_id = $1`,
     deleteProfile: `DELETE FROM ${s}.profiles WHERE customer_id = $1`,
+    deleteCustomerHistory: `DELETE FROM ${s}.ih_daily WHERE customer_id = $1`,
+    deleteCustomerPreferences: `DELETE FROM ${s}.preferences WHERE customer_id = $1`,
 
-    insertDecision: `INSERT INTO ${s}.decisions (${decisionColumns})
-      VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9::json)
+    insertDecision: `INSERT INTO ${s}.decisions (${decisionColumns}, top_issue, respond_by)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9::json, $10, $11, $12)
       ON CONFLICT (decision_id) DO NOTHING`,
+    // One statement for all increments of a write; rows are distinct by construction (merged first).
+    addHistory: `INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
+      SELECT $1, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
+      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+        AS e(day, channel, issue, grp, action_id, outcome, count)
+      ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count`,
+    getHistory: `SELECT day, channel, issue, grp, action_id, outcome, count FROM ${s}.ih_daily
+      WHERE customer_id = $1 AND day >= $2
+      ORDER BY day COLLATE "C", channel COLLATE "C", action_id COLLATE "C", outcome COLLATE "C", issue COLLATE "C", grp COLLATE "C"`,
+    dueDecisions: `SELECT ${decisionColumns}, respond_by FROM ${s}.decisions
+      WHERE respond_by IS NOT NULL AND respond_by <= $1 ORDER BY respond_by COLLATE "C", decision_id COLLATE "C" LIMIT $2`,
+    markSwept: `UPDATE ${s}.decisions SET respond_by = NULL WHERE decision_id = ANY($1::text[])`,
+    impact: `SELECT coalesce(d.control_group, false) AS control, count(*) AS decisions,
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${s}.responses r WHERE r.decision_id = d.decision_id
+                                         AND (d.channel || '|' || r.outcome) = ANY($1::text[]))) AS positives
+      FROM ${s}.decisions d
+      WHERE d.top_issue IS NOT NULL AND d.created_at COLLATE "C" >= $2 AND d.created_at COLLATE "C" < $3
+        AND ($4::text IS NULL OR d.channel = $4) AND ($5::text IS NULL OR d.top_issue = $5)
+      GROUP BY coalesce(d.control_group, false)`,
+    getPreferences: `SELECT customer_id, document, updated_at FROM ${s}.preferences WHERE customer_id = $1`,
+    putPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at) VALUES ($1, $2::json, $3)
+      ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+    putManyPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at)
+      SELECT element.customer_id, element.document, $3 FROM unnest($1::text[], $2::json[]) AS element(customer_id, document)
+      ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+    addBooking: `INSERT INTO ${s}.advisor_bookings AS b (advisor_id, week, count) VALUES ($1, $2, 1)
+      ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + 1`,
+    advisorLoad: `SELECT advisor_id, count FROM ${s}.advisor_bookings WHERE week = $1 ORDER BY advisor_id COLLATE "C"`,
     getDecision: `SELECT ${decisionColumns} FROM ${s}.decisions WHERE decision_id = $1`,
     countDecisions: `SELECT count(*) AS n FROM ${s}.decisions`,
     countCustomerDecisions: `SELECT count(*) AS n FROM ${s}.decisions WHERE customer_id = $1`,
@@ -311,6 +406,8 @@ export class PostgresStore implements Store {
     return this.transaction('eraseCustomer', async (client) => {
       const responses = await client.query(this.sql.deleteCustomerResponses, [customerId]);
       const decisions = await client.query(this.sql.deleteCustomerDecisions, [customerId]);
+      await client.query(this.sql.deleteCustomerHistory, [customerId]);
+      await client.query(this.sql.deleteCustomerPreferences, [customerId]);
       const profile = await client.query(this.sql.deleteProfile, [customerId]);
       return {
         profile: (profile.rowCount ?? 0) > 0,
@@ -322,8 +419,8 @@ export class PostgresStore implements Store {
 
   // --- interaction history
 
-  async saveDecision(decision: DecisionRecord): Promise<void> {
-    const result = await this.query('saveDecision', this.sql.insertDecision, [
+  async saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
+    const values = [
       decision.decisionId,
       decision.customerId,
       decision.channel,
@@ -333,10 +430,23 @@ export class PostgresStore implements Store {
       JSON.stringify(decision.context),
       JSON.stringify(decision.actions),
       JSON.stringify(decision.predictors),
-    ]);
-    if (result.rowCount !== 1) {
-      throw storeError('postgres', 'saveDecision', new Error(`decision ${decision.decisionId} already exists`));
+      decision.controlGroup ?? null,
+      decision.actions[0]?.issue ?? null,
+      options.respondBy ?? null,
+    ];
+    const history = mergeHistory(options.history);
+    if (history.length === 0) {
+      const result = await this.query('saveDecision', this.sql.insertDecision, values);
+      if (result.rowCount !== 1) {
+        throw storeError('postgres', 'saveDecision', new Error(`decision ${decision.decisionId} already exists`));
+      }
+      return;
     }
+    await this.transaction('saveDecision', async (client) => {
+      const result = await client.query(this.sql.insertDecision, values);
+      if (result.rowCount !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
+      await client.query(this.sql.addHistory, historyValues(decision.customerId, history));
+    });
   }
 
   async getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
@@ -345,8 +455,8 @@ export class PostgresStore implements Store {
     return row ? toDecision(row) : undefined;
   }
 
-  async saveResponse(response: ResponseRecord): Promise<boolean> {
-    const result = await this.query('saveResponse', this.sql.insertResponse, [
+  async saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
+    const values = [
       response.decisionId,
       response.actionId,
       response.outcome,
@@ -354,8 +464,94 @@ export class PostgresStore implements Store {
       response.channel,
       response.at,
       response.receivedAt,
+    ];
+    const history = mergeHistory(options.history);
+    if (history.length === 0 && !options.advisorBooking) {
+      const result = await this.query('saveResponse', this.sql.insertResponse, values);
+      return result.rowCount === 1;
+    }
+    return this.transaction('saveResponse', async (client) => {
+      const result = await client.query(this.sql.insertResponse, values);
+      if (result.rowCount !== 1) return false;
+      if (history.length > 0) await client.query(this.sql.addHistory, historyValues(response.customerId, history));
+      if (options.advisorBooking) await client.query(this.sql.addBooking, [options.advisorBooking.advisorId, options.advisorBooking.week]);
+      return true;
+    });
+  }
+
+  async getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]> {
+    const result = await this.query<HistoryDbRow>('getHistory', this.sql.getHistory, [customerId, sinceDay]);
+    return result.rows.map(toHistory);
+  }
+
+  async listDueDecisions(now: string, limit: number): Promise<Array<{ decision: DecisionRecord; respondBy: string }>> {
+    const result = await this.query<DecisionRow & { respond_by: string }>('listDueDecisions', this.sql.dueDecisions, [
+      now,
+      Math.max(0, Math.floor(limit)),
     ]);
-    return result.rowCount === 1;
+    return result.rows.map((row) => ({ decision: toDecision(row), respondBy: row.respond_by }));
+  }
+
+  async markDecisionsSwept(decisionIds: string[]): Promise<void> {
+    if (decisionIds.length === 0) return;
+    await this.query('markDecisionsSwept', this.sql.markSwept, [decisionIds]);
+  }
+
+  async impactCounts(filter: ImpactFilter, positive: Array<{ channel: string; outcome: string }>): Promise<{ nba: ArmCounts; control: ArmCounts }> {
+    const result = await this.query<{ control: boolean; decisions: string; positives: string }>('impactCounts', this.sql.impact, [
+      positive.map((p) => `${p.channel}|${p.outcome}`),
+      filter.from ?? '',
+      filter.to ?? '~',
+      filter.channel ?? null,
+      filter.issue ?? null,
+    ]);
+    const arm = (control: boolean): ArmCounts => {
+      const row = result.rows.find((r) => r.control === control);
+      return { decisions: Number(row?.decisions ?? 0), positives: Number(row?.positives ?? 0) };
+    };
+    return { nba: arm(false), control: arm(true) };
+  }
+
+  // --- preferences and advisors
+
+  async getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
+    const result = await this.query<{ customer_id: string; document: CustomerPreferences; updated_at: string }>(
+      'getPreferences',
+      this.sql.getPreferences,
+      [customerId],
+    );
+    const row = result.rows[0];
+    return row ? { customerId: row.customer_id, preferences: row.document, updatedAt: row.updated_at } : undefined;
+  }
+
+  async putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences> {
+    const text = JSON.stringify(preferences);
+    const updatedAt = at.toISOString();
+    await this.query('putPreferences', this.sql.putPreferences, [customerId, text, updatedAt]);
+    return { customerId, preferences: JSON.parse(text) as CustomerPreferences, updatedAt };
+  }
+
+  async putManyPreferences(entries: Array<{ customerId: string; preferences: CustomerPreferences }>, at: Date): Promise<void> {
+    // ON CONFLICT cannot touch a row twice in one statement: the last duplicate wins first.
+    const byCustomer = new Map<string, string>();
+    for (const { customerId, preferences } of entries) {
+      byCustomer.delete(customerId);
+      byCustomer.set(customerId, JSON.stringify(preferences));
+    }
+    if (byCustomer.size === 0) return;
+    const ids = [...byCustomer.keys()];
+    const documents = [...byCustomer.values()];
+    const updatedAt = at.toISOString();
+    await this.transaction('putManyPreferences', async (client) => {
+      for (let start = 0; start < ids.length; start += PROFILE_BATCH) {
+        await client.query(this.sql.putManyPreferences, [ids.slice(start, start + PROFILE_BATCH), documents.slice(start, start + PROFILE_BATCH), updatedAt]);
+      }
+    });
+  }
+
+  async getAdvisorLoad(week: string): Promise<Record<string, number>> {
+    const result = await this.query<{ advisor_id: string; count: number }>('getAdvisorLoad', this.sql.advisorLoad, [week]);
+    return Object.fromEntries(result.rows.map((row) => [row.advisor_id, row.count]));
   }
 
   async listResponses(decisionId: string): Promise<ResponseRecord[]> {

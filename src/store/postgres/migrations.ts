@@ -69,6 +69,43 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'interaction history, preferences, advisors, control group',
+    sql: (s) => `
+      ALTER TABLE ${s}.decisions ADD COLUMN control_group boolean;
+      ALTER TABLE ${s}.decisions ADD COLUMN top_issue text;
+      ALTER TABLE ${s}.decisions ADD COLUMN respond_by text;
+      UPDATE ${s}.decisions SET top_issue = actions->0->>'issue';
+      CREATE INDEX decisions_respond_by ON ${s}.decisions (respond_by) WHERE respond_by IS NOT NULL;
+      CREATE INDEX decisions_created_at ON ${s}.decisions (created_at);
+
+      CREATE TABLE ${s}.ih_daily (
+        customer_id text NOT NULL,
+        day         text NOT NULL,
+        channel     text NOT NULL,
+        issue       text NOT NULL,
+        grp         text NOT NULL,
+        action_id   text NOT NULL,
+        outcome     text NOT NULL,
+        count       integer NOT NULL,
+        PRIMARY KEY (customer_id, day, channel, issue, grp, action_id, outcome)
+      );
+
+      CREATE TABLE ${s}.preferences (
+        customer_id text PRIMARY KEY,
+        document    json NOT NULL,
+        updated_at  text NOT NULL
+      );
+
+      CREATE TABLE ${s}.advisor_bookings (
+        advisor_id text NOT NULL,
+        week       text NOT NULL,
+        count      integer NOT NULL,
+        PRIMARY KEY (advisor_id, week)
+      );
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled. */

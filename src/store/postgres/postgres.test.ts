@@ -104,6 +104,31 @@ if (unreachableReason === undefined) {
       }
     });
 
+    it('upgrades a version-1 schema: old decisions keep working and count in impact by their first issue', async () => {
+      const schema = schemaName();
+      const client = new pg.Client({ connectionString: urlWithUser(url) });
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA "${schema}"`);
+        await client.query(POSTGRES_MIGRATIONS[0]!.sql(`"${schema}"`));
+        await client.query(`CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`);
+        await client.query(`INSERT INTO "${schema}".schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00.000Z')`);
+        const actions = JSON.stringify([{ rank: 1, actionId: 'gold-card', issue: 'grow', group: 'cards', treatmentId: 't', propensity: 0.1, contextWeight: 1, value: 1, lever: 1, priority: 0.1 }]);
+        await client.query(`INSERT INTO "${schema}".decisions VALUES ('d1', 'c1', 'web', 'inbound', 1, '2026-01-02T00:00:00.000Z', '{}', $1, '{}')`, [actions]);
+        const store = await PostgresStore.open(url, { schema });
+        try {
+          expect((await store.getDecision('d1'))?.controlGroup).toBeUndefined();
+          expect(await store.impactCounts({ issue: 'grow' }, [])).toStrictEqual({ nba: { decisions: 1, positives: 0 }, control: { decisions: 0, positives: 0 } });
+          expect(await store.listDueDecisions('2030-01-01T00:00:00.000Z', 10)).toStrictEqual([]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await client.end();
+        await dropSchema(schema);
+      }
+    });
+
     it('refuses a schema name that is not a plain identifier', async () => {
       await expect(PostgresStore.open(url, { schema: 'x"; DROP TABLE y; --' })).rejects.toThrowError(/invalid schema name/);
     });

@@ -4,9 +4,12 @@
  */
 import Database from 'better-sqlite3';
 import type {
+  CustomerPreferences,
   CustomerProfile,
   DecisionRecord,
   Direction,
+  HistoryOutcome,
+  HistoryRow,
   JsonObject,
   JsonValue,
   Outcome,
@@ -14,7 +17,17 @@ import type {
   RankedAction,
   ResponseRecord,
 } from '../../core/types.js';
-import type { CatalogVersionInfo, ErasureResult, Store, StoredCatalog } from '../store.js';
+import type {
+  ArmCounts,
+  CatalogVersionInfo,
+  ErasureResult,
+  ImpactFilter,
+  SaveDecisionOptions,
+  SaveResponseOptions,
+  Store,
+  StoredCatalog,
+  StoredPreferences,
+} from '../store.js';
 import {
   catalogChecksum,
   lastProfilePerCustomer,
@@ -40,6 +53,17 @@ interface DecisionRow {
   context: string;
   actions: string;
   predictors: string;
+  control_group: number | null;
+}
+
+interface HistoryDbRow {
+  day: string;
+  channel: string;
+  issue: string;
+  grp: string;
+  action_id: string;
+  outcome: string;
+  count: number;
 }
 
 interface ResponseRow {
@@ -84,16 +108,57 @@ function prepareStatements(db: Database.Database) {
          OR decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)`,
     ),
     deleteCustomerDecisions: db.prepare<[string]>('DELETE FROM decisions WHERE customer_id = ?'),
+    deleteCustomerHistory: db.prepare<[string]>('DELETE FROM ih_daily WHERE customer_id = ?'),
+    deleteCustomerPreferences: db.prepare<[string]>('DELETE FROM preferences WHERE customer_id = ?'),
 
-    insertDecision: db.prepare<[string, string, string, string, number, string, string, string, string]>(
+    insertDecision: db.prepare<
+      [string, string, string, string, number, string, string, string, string, number | null, string | null, string | null]
+    >(
       `INSERT INTO decisions (decision_id, customer_id, channel, direction, catalog_version, created_at,
-                              context, actions, predictors)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              context, actions, predictors, control_group, top_issue, respond_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (decision_id) DO NOTHING`,
     ),
-    decisionExists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM decisions WHERE decision_id = ?'),
     getDecision: db.prepare<[string], DecisionRow>(
-      `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors
+      `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group
        FROM decisions WHERE decision_id = ?`,
+    ),
+    addHistory: db.prepare<[string, string, string, string, string, string, string, number]>(
+      `INSERT INTO ih_daily (customer_id, day, channel, issue, grp, action_id, outcome, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = ih_daily.count + excluded.count`,
+    ),
+    getHistory: db.prepare<[string, string], HistoryDbRow>(
+      `SELECT day, channel, issue, grp, action_id, outcome, count FROM ih_daily
+       WHERE customer_id = ? AND day >= ? ORDER BY day, channel, action_id, outcome, issue, grp`,
+    ),
+    dueDecisions: db.prepare<[string, number], DecisionRow & { respond_by: string }>(
+      `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group, respond_by
+       FROM decisions WHERE respond_by IS NOT NULL AND respond_by <= ? ORDER BY respond_by, decision_id LIMIT ?`,
+    ),
+    markSwept: db.prepare<[string]>('UPDATE decisions SET respond_by = NULL WHERE decision_id = ?'),
+    impact: db.prepare<[string, string, string, string | null, string | null, string | null, string | null], { control: number; decisions: number; positives: number }>(
+      `SELECT coalesce(d.control_group, 0) AS control, count(*) AS decisions,
+              sum(CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.decision_id
+                                      AND (d.channel || '|' || r.outcome) IN (SELECT value FROM json_each(?)))
+                   THEN 1 ELSE 0 END) AS positives
+       FROM decisions d
+       WHERE d.top_issue IS NOT NULL AND d.created_at >= ? AND d.created_at < ?
+         AND (? IS NULL OR d.channel = ?) AND (? IS NULL OR d.top_issue = ?)
+       GROUP BY coalesce(d.control_group, 0)`,
+    ),
+    getPreferences: db.prepare<[string], { customer_id: string; document: string; updated_at: string }>(
+      'SELECT customer_id, document, updated_at FROM preferences WHERE customer_id = ?',
+    ),
+    putPreferences: db.prepare<[string, string, string]>(
+      `INSERT INTO preferences (customer_id, document, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
+    ),
+    addBooking: db.prepare<[string, string]>(
+      `INSERT INTO advisor_bookings (advisor_id, week, count) VALUES (?, ?, 1)
+       ON CONFLICT (advisor_id, week) DO UPDATE SET count = advisor_bookings.count + 1`,
+    ),
+    advisorLoad: db.prepare<[string], { advisor_id: string; count: number }>(
+      'SELECT advisor_id, count FROM advisor_bookings WHERE week = ? ORDER BY advisor_id',
     ),
     countDecisions: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM decisions'),
     countCustomerDecisions: db.prepare<[string], { n: number }>(
@@ -164,6 +229,19 @@ function toDecision(row: DecisionRow): DecisionRecord {
     context: parseJsonColumn<JsonObject>(row.context, where),
     actions: parseJsonColumn<RankedAction[]>(row.actions, where),
     predictors: parseJsonColumn<Predictors>(row.predictors, where),
+    ...(row.control_group === null || row.control_group === undefined ? {} : { controlGroup: row.control_group === 1 }),
+  };
+}
+
+function toHistory(row: HistoryDbRow): HistoryRow {
+  return {
+    day: row.day,
+    channel: row.channel,
+    issue: row.issue,
+    group: row.grp,
+    actionId: row.action_id,
+    outcome: row.outcome as HistoryOutcome,
+    count: row.count,
   };
 }
 
@@ -285,6 +363,8 @@ export class SqliteStore implements Store {
       this.db.transaction((): ErasureResult => {
         const responses = s.deleteCustomerResponses.run(customerId, customerId).changes;
         const decisions = s.deleteCustomerDecisions.run(customerId).changes;
+        s.deleteCustomerHistory.run(customerId);
+        s.deleteCustomerPreferences.run(customerId);
         const profile = s.deleteProfile.run(customerId).changes > 0;
         return { profile, decisions, responses };
       }).immediate(),
@@ -293,13 +373,10 @@ export class SqliteStore implements Store {
 
   // --- interaction history
 
-  saveDecision(decision: DecisionRecord): Promise<void> {
+  saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
     return this.run('saveDecision', (s) => {
       this.db.transaction(() => {
-        if (s.decisionExists.get(decision.decisionId)) {
-          throw new Error(`decision ${decision.decisionId} already exists`);
-        }
-        s.insertDecision.run(
+        const result = s.insertDecision.run(
           decision.decisionId,
           decision.customerId,
           decision.channel,
@@ -309,9 +386,20 @@ export class SqliteStore implements Store {
           JSON.stringify(decision.context),
           JSON.stringify(decision.actions),
           JSON.stringify(decision.predictors),
+          decision.controlGroup === undefined ? null : decision.controlGroup ? 1 : 0,
+          decision.actions[0]?.issue ?? null,
+          options.respondBy ?? null,
         );
+        if (result.changes !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
+        this.addHistory(s, decision.customerId, options.history);
       }).immediate();
     });
+  }
+
+  private addHistory(s: Statements, customerId: string, rows: HistoryRow[] | undefined): void {
+    for (const row of rows ?? []) {
+      s.addHistory.run(customerId, row.day, row.channel, row.issue, row.group, row.actionId, row.outcome, row.count);
+    }
   }
 
   getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
@@ -321,19 +409,97 @@ export class SqliteStore implements Store {
     });
   }
 
-  saveResponse(response: ResponseRecord): Promise<boolean> {
-    return this.run('saveResponse', (s) => {
-      const result = s.insertResponse.run(
-        response.decisionId,
-        response.actionId,
-        response.outcome,
-        response.customerId,
-        response.channel,
-        response.at,
-        response.receivedAt,
-      );
-      return result.changes === 1;
+  saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
+    return this.run('saveResponse', (s) =>
+      this.db.transaction((): boolean => {
+        const result = s.insertResponse.run(
+          response.decisionId,
+          response.actionId,
+          response.outcome,
+          response.customerId,
+          response.channel,
+          response.at,
+          response.receivedAt,
+        );
+        if (result.changes !== 1) return false;
+        this.addHistory(s, response.customerId, options.history);
+        if (options.advisorBooking) s.addBooking.run(options.advisorBooking.advisorId, options.advisorBooking.week);
+        return true;
+      }).immediate(),
+    );
+  }
+
+  getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]> {
+    return this.run('getHistory', (s) => s.getHistory.all(customerId, sinceDay).map(toHistory));
+  }
+
+  listDueDecisions(now: string, limit: number): Promise<Array<{ decision: DecisionRecord; respondBy: string }>> {
+    return this.run('listDueDecisions', (s) =>
+      s.dueDecisions.all(now, Math.max(0, Math.floor(limit))).map((row) => ({ decision: toDecision(row), respondBy: row.respond_by })),
+    );
+  }
+
+  markDecisionsSwept(decisionIds: string[]): Promise<void> {
+    return this.run('markDecisionsSwept', (s) => {
+      this.db.transaction(() => {
+        for (const id of decisionIds) s.markSwept.run(id);
+      }).immediate();
     });
+  }
+
+  impactCounts(filter: ImpactFilter, positive: Array<{ channel: string; outcome: string }>): Promise<{ nba: ArmCounts; control: ArmCounts }> {
+    return this.run('impactCounts', (s) => {
+      const rows = s.impact.all(
+        JSON.stringify(positive.map((p) => `${p.channel}|${p.outcome}`)),
+        filter.from ?? '',
+        filter.to ?? '~',
+        filter.channel ?? null,
+        filter.channel ?? null,
+        filter.issue ?? null,
+        filter.issue ?? null,
+      );
+      const arm = (control: number): ArmCounts => {
+        const row = rows.find((r) => r.control === control);
+        return { decisions: row?.decisions ?? 0, positives: row?.positives ?? 0 };
+      };
+      return { nba: arm(0), control: arm(1) };
+    });
+  }
+
+  // --- preferences and advisors
+
+  getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
+    return this.run('getPreferences', (s) => {
+      const row = s.getPreferences.get(customerId);
+      if (!row) return undefined;
+      return {
+        customerId: row.customer_id,
+        preferences: parseJsonColumn<CustomerPreferences>(row.document, `preferences ${row.customer_id}`),
+        updatedAt: row.updated_at,
+      };
+    });
+  }
+
+  putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences> {
+    return this.run('putPreferences', (s) => {
+      const text = JSON.stringify(preferences);
+      const updatedAt = at.toISOString();
+      s.putPreferences.run(customerId, text, updatedAt);
+      return { customerId, preferences: JSON.parse(text) as CustomerPreferences, updatedAt };
+    });
+  }
+
+  putManyPreferences(entries: Array<{ customerId: string; preferences: CustomerPreferences }>, at: Date): Promise<void> {
+    return this.run('putManyPreferences', (s) => {
+      const updatedAt = at.toISOString();
+      this.db.transaction(() => {
+        for (const { customerId, preferences } of entries) s.putPreferences.run(customerId, JSON.stringify(preferences), updatedAt);
+      }).immediate();
+    });
+  }
+
+  getAdvisorLoad(week: string): Promise<Record<string, number>> {
+    return this.run('getAdvisorLoad', (s) => Object.fromEntries(s.advisorLoad.all(week).map((row) => [row.advisor_id, row.count])));
   }
 
   listResponses(decisionId: string): Promise<ResponseRecord[]> {

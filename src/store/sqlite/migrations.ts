@@ -66,6 +66,46 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'interaction history, preferences, advisors, control group',
+    sql: `
+      -- control_group: NULL when the decision did not say (before version 2), else 0/1.
+      ALTER TABLE decisions ADD COLUMN control_group INTEGER;
+      -- The issue of the first-ranked action (NULL for an empty decision): the impact report's filter.
+      ALTER TABLE decisions ADD COLUMN top_issue TEXT;
+      -- When offered actions without a response count as ignored; NULL once swept (or nothing to wait for).
+      ALTER TABLE decisions ADD COLUMN respond_by TEXT;
+      UPDATE decisions SET top_issue = json_extract(actions, '$[0].issue');
+      CREATE INDEX decisions_respond_by ON decisions (respond_by) WHERE respond_by IS NOT NULL;
+      CREATE INDEX decisions_created_at ON decisions (created_at);
+
+      CREATE TABLE ih_daily (
+        customer_id TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        issue       TEXT NOT NULL,
+        grp         TEXT NOT NULL,
+        action_id   TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (customer_id, day, channel, issue, grp, action_id, outcome)
+      );
+
+      CREATE TABLE preferences (
+        customer_id TEXT PRIMARY KEY,
+        document    TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE advisor_bookings (
+        advisor_id TEXT NOT NULL,
+        week       TEXT NOT NULL,
+        count      INTEGER NOT NULL,
+        PRIMARY KEY (advisor_id, week)
+      );
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded in `schema_migrations`; all or nothing. */

@@ -69,6 +69,29 @@ describe('SqliteStore specifics', () => {
     await store.close();
   });
 
+  it('upgrades a version-1 database: old decisions keep working, count in impact by their first issue, and are never swept', async () => {
+    const path = temporaryPath();
+    paths.push(path);
+    const db = new Database(path);
+    db.exec(SQLITE_MIGRATIONS[0]!.sql);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    db.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00.000Z')").run();
+    const actions = JSON.stringify([{ rank: 1, actionId: 'gold-card', issue: 'grow', group: 'cards', treatmentId: 't', propensity: 0.1, contextWeight: 1, value: 1, lever: 1, priority: 0.1 }]);
+    db.prepare(
+      "INSERT INTO decisions VALUES ('d1', 'c1', 'web', 'inbound', 1, '2026-01-02T00:00:00.000Z', '{}', ?, '{}')",
+    ).run(actions);
+    db.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect((await store.getDecision('d1'))?.actions[0]?.issue).toBe('grow');
+      expect((await store.getDecision('d1'))?.controlGroup).toBeUndefined();
+      expect(await store.impactCounts({ issue: 'grow' }, [])).toStrictEqual({ nba: { decisions: 1, positives: 0 }, control: { decisions: 0, positives: 0 } });
+      expect(await store.listDueDecisions('2030-01-01T00:00:00.000Z', 10)).toStrictEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a database migrated by a newer nextbest', async () => {
     const path = temporaryPath();
     paths.push(path);

@@ -1,0 +1,81 @@
+/**
+ * Calendar helpers for contact policies, pure and deterministic: UTC days (YYYY-MM-DD) and their
+ * arithmetic, ISO weeks, and the local wall-clock time and weekday of an instant in an IANA time zone.
+ */
+import { WEEKDAYS, type Weekday } from '../types.js';
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day of an instant, YYYY-MM-DD. */
+export function dayOf(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** `day` plus `days` (negative to go back). */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (positive when `to` is later). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** ISO 8601 week of the UTC day of `at`, e.g. `2026-W25` (weeks start on Monday). */
+export function isoWeek(at: Date): string {
+  const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  const weekday = d.getUTCDay() || 7; // Monday 1 .. Sunday 7
+  d.setUTCDate(d.getUTCDate() + 4 - weekday); // the Thursday of this week decides the year
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((d.getTime() - yearStart) / DAY_MS + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+export interface LocalClock {
+  /** Minutes since local midnight, 0..1439. */
+  minutes: number;
+  weekday: Weekday;
+  /** HH:MM, for explanations. */
+  time: string;
+  zone: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAY_BY_NAME: Record<string, Weekday> = { Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri', Sat: 'sat', Sun: 'sun' };
+
+/** Wall-clock time and weekday of `at` in `zone` (an IANA zone the caller has checked). */
+export function localClock(at: Date, zone: string): LocalClock {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', weekday: 'short' });
+    formatters.set(zone, format);
+  }
+  let hour = 0;
+  let minute = 0;
+  let weekday: Weekday = 'mon';
+  for (const part of format.formatToParts(at)) {
+    if (part.type === 'hour') hour = Number(part.value) % 24;
+    else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'weekday') weekday = WEEKDAY_BY_NAME[part.value] ?? 'mon';
+  }
+  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  return { minutes: hour * 60 + minute, weekday, time, zone };
+}
+
+/** `HH:MM` to minutes since midnight. */
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+/** Is `minutes` inside [from, to)? Windows whose `to` is before `from` wrap midnight. */
+export function inTimeWindow(minutes: number, from: string, to: string): boolean {
+  const a = minutesOf(from);
+  const b = minutesOf(to);
+  return a < b ? minutes >= a && minutes < b : minutes >= a || minutes < b;
+}
+
+/** The weekday before `day` (for windows that wrap midnight and started yesterday). */
+export function previousWeekday(day: Weekday): Weekday {
+  return WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7] as Weekday;
+}
