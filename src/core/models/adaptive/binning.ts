@@ -309,8 +309,11 @@ export class NumericBinning {
   /**
    * Regroups the fine sketch into the fewest intervals whose positive rate never decreases with
    * the value (pool-adjacent-violators): the classifier of the model uses this over its score.
+   * `minWeight` (same units as the counts): before PAV, adjacent fine intervals are pooled from
+   * the lowest value up until each group holds at least this weight (a light last group joins the
+   * one before it), so no interval, the extremes included, rests on a handful of responses.
    */
-  regroupMonotone(): void {
+  regroupMonotone(minWeight = 0): void {
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -318,6 +321,38 @@ export class NumericBinning {
     if (this.fn === 0) {
       this.nIntervals = 1;
       this.upper[0] = Infinity;
+    } else if (minWeight > 0) {
+      const gp: number[] = [];
+      const gn: number[] = [];
+      const gEnd: number[] = [];
+      let p = 0;
+      let q = 0;
+      for (let i = 0; i < this.fn; i++) {
+        p += this.fPos[i]!;
+        q += this.fNeg[i]!;
+        if (p + q >= minWeight) {
+          gp.push(p);
+          gn.push(q);
+          gEnd.push(i);
+          p = 0;
+          q = 0;
+        }
+      }
+      if (p + q > 0 || gEnd.length === 0) {
+        const last = gEnd.length - 1;
+        if (last >= 0) {
+          gp[last] = gp[last]! + p;
+          gn[last] = gn[last]! + q;
+          gEnd[last] = this.fn - 1;
+        } else {
+          gp.push(p);
+          gn.push(q);
+          gEnd.push(this.fn - 1);
+        }
+      } else {
+        gEnd[gEnd.length - 1] = this.fn - 1;
+      }
+      this.applyEnds(poolAdjacentViolators(gp, gn).map((b) => gEnd[b.to]!));
     } else {
       this.applyEnds(poolAdjacentViolators(this.fPos, this.fNeg, this.fn).map((b) => b.to));
     }

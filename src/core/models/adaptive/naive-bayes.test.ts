@@ -4,8 +4,19 @@ import { NaiveBayesModel, type NaiveBayesOptions } from './naive-bayes.js';
 import { SeededRandom } from '../../random.js';
 import type { Predictors } from '../../types.js';
 
-/** Options that keep every symbol in its own bin, so hand computations stay simple. */
-const exact: NaiveBayesOptions = { mergeChi2: 0, minBinWeight: 0, minSymbolWeight: 0, classifierHalfLives: [Infinity] };
+/**
+ * Options that keep every symbol in its own bin, so hand computations stay simple; the minimum
+ * evidence for activation and per classifier bin is switched off, as 8 rows hold 4 positives.
+ */
+const exact: NaiveBayesOptions = {
+  mergeChi2: 0,
+  minBinWeight: 0,
+  minSymbolWeight: 0,
+  classifierHalfLives: [Infinity],
+  activationMinCount: 0,
+  classifierMinEvidence: 0,
+  classifierMinShare: 0,
+};
 
 /** a+, a+, a+, a-, b+, b-, b-, b- */
 function handModel(options: NaiveBayesOptions = exact): NaiveBayesModel {
@@ -63,24 +74,31 @@ describe('NaiveBayesModel: hand-computed case', () => {
 
   it('calibration: PAV classifier bins over the scores seen while learning', () => {
     const m = handModel();
-    // While learning no predictor was active yet, so each row was scored by the intercept:
-    // 0(+), ln2(+), ln3(+), ln4(-), ln2(+), ln(5/2)(-), ln(5/3)(-), ln(5/4)(-).
-    // In score order the labels are + - - ++ - + -; PAV pools them into
-    // [0 .. ln(5/3)]: 1+/2-  and  (ln(5/3) ..]: 3+/2-.
+    // While learning the 8 rows no predictor was active yet, so each row was scored by the
+    // intercept alone: no evidence, so they count in the classifier's totals only, and every row
+    // is predicted from the totals as one bin, (0.5 + 4) / (1 + 8).
+    expect(m.report().classifier.map((b) => [b.positives, b.negatives])).toEqual([[0, 0]]);
+    expect(m.predict({ x: 'a' }).mean).toBeCloseTo(4.5 / 9, 12);
+    // x is active now: a+ scores ln(2.6)/2 (see above); then b- scores
+    // (ln(6) - ln(5) + ln(1.25) - ln(6) - ln(3.25) + ln(5)) / 2 = (ln(1.25) - ln(3.25)) / 2.
+    m.learn({ x: 'a' }, true);
+    m.learn({ x: 'b' }, false);
+    m.refresh();
     const c = m.report().classifier;
     expect(c.map((b) => [b.positives, b.negatives])).toEqual([
-      [1, 2],
-      [3, 2],
+      [0, 1],
+      [1, 0],
     ]);
-    expect(c[0]!.upper).toBeCloseTo(Math.log(5 / 3), 12);
-    expect(c[0]!.propensity).toBeCloseTo(1.5 / 4, 12);
-    expect(c[1]!.propensity).toBeCloseTo(3.5 / 6, 12);
-    // a scores ln(2.6)/2 = 0.478 <= ln(5/3) = 0.511: first bin
+    expect(c[0]!.upper).toBeCloseTo((Math.log(1.25) - Math.log(3.25)) / 2, 12);
+    expect(c[0]!.propensity).toBeCloseTo(0.5 / 2, 12);
+    expect(c[1]!.propensity).toBeCloseTo(1.5 / 2, 12);
+    // a (4+/1-) now scores ln(4.25 / 1.25) / 2 = 0.612: second bin
     const p = m.predict({ x: 'a' });
-    expect(p.mean).toBeCloseTo((0.5 + 1) / (1 + 1 + 2), 12);
-    expect(p.evidence).toBe(8);
-    // model AUC over the reachable score range [-0.478, 0.478]: only the first bin -> 0.5
-    expect(m.auc()).toBe(0.5);
+    expect(p.score).toBeCloseTo(Math.log(3.4) / 2, 12);
+    expect(p.mean).toBeCloseTo(1.5 / 2, 12);
+    expect(p.evidence).toBe(10);
+    // model AUC over the reachable score range [-0.612, 0.612]: both bins -> 1
+    expect(m.auc()).toBe(1);
   });
 });
 

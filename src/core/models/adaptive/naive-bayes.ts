@@ -4,11 +4,36 @@
  * - Predictors are binned online (binning.ts); each active predictor adds its bin's log-odds
  *   contribution c_p = ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)].
  * - score = (ln(1 + totalPos) - ln(1 + totalNeg) + sum of active c_p) / (1 + nActive).
+ * - No evidence is no evidence: for a row whose bin of an active predictor holds too few
+ *   responses, that predictor does not contribute and does not count in nActive for that row.
+ *   Too few: below `contributionMinEvidence` (default 1; an empty bin never counts) - an unseen
+ *   symbol before anything landed in the residual group, the missing bin of a predictor that has
+ *   never been missing - and, with `skipSparseBins` (default on), below
+ *   ((S + 1) / (s + 1) - 1) / N, S and s the predictor's counts of the more and the less frequent
+ *   outcome: the count below which a bin holding none of the rarer outcome gets a contribution in
+ *   its favour. (DESIGN's c_p for an empty bin is ln((sumNeg + 1) / (sumPos + 1)), about +4 when
+ *   positives are rare, so a never-seen value pushed the propensity up; a missing bin of 5
+ *   negatives at 1% positives reads about +1.3.) Populated bins use DESIGN's formula; reports
+ *   still show the formula's value for every bin.
  * - The score is calibrated by classifier bins over the score, made monotone by PAV; in bin b the
  *   propensity is (0.5 + pos_b) / (1 + pos_b + neg_b). An empty model says 0.5 (classifier.ts).
+ *   Minimum evidence there too (classifier.ts): each classifier bin holds at least
+ *   max(`classifierMinEvidence`, `classifierMinShare` x responses) responses (default
+ *   max(10, 1%)): light score intervals pool with their neighbours before PAV, and PAV pools
+ *   adjacent bins of equal rate, so the extremes of the score are not calibrated on one response,
+ *   (0.5 + 0) / (1 + 0 + 1) = 0.25. A row whose score no predictor took part in (the intercept
+ *   alone, which only moves with time) is predicted from the classifier's totals as one bin,
+ *   (0.5 + pos) / (1 + pos + neg), and learnt into those totals only, not into the score bins;
+ *   so are all rows while the score bins hold fewer than `activationMinCount` positives or
+ *   negatives.
  *   Several classifiers with different half-lives may learn side by side; the one with the lowest
- *   recent prequential log loss calibrates, so the propensity follows drift in the response rate.
- * - Activation: a predictor takes part when its AUC beats `activationAuc`; predictors whose
+ *   recent prequential log loss calibrates, so the propensity follows drift in the response rate;
+ *   a classifier other than the first (the model's own half-life) is eligible only when it holds
+ *   `classifierSelectMinCount` positives and negatives (default 10), so that a short memory with
+ *   a few lucky clicks does not take over.
+ * - Activation: a predictor takes part when its AUC beats `activationAuc` and its counts hold at
+ *   least `activationMinCount` positives and as many negatives (default 5: an AUC of 0.95 from a
+ *   single click is noise); predictors whose
  *   contributions correlate above `correlationThreshold` form a group of which only the best
  *   (highest AUC) is active. Correlations are measured at refresh over a window of the most
  *   recent responses (their raw values, re-binned with the current bins), so memory stays bounded:
@@ -28,6 +53,30 @@ import { aucOrdered } from './auc.js';
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
   /** Predictor AUC a predictor must exceed to take part. Default 0.52. */
   activationAuc?: number;
+  /**
+   * Fewest positives, and fewest negatives, a predictor's counts (decayed) must hold before it can
+   * take part: an AUC measured on one or two clicks is noise. The classifier's score bins likewise
+   * calibrate only once they hold this many of each (before, its totals say). Default 5.
+   */
+  activationMinCount?: number;
+  /**
+   * Fewest responses (decayed) the row's bin of a predictor must hold for the predictor to take
+   * part in that row's score. A bin below this (an unseen symbol's residual group before anything
+   * landed there, a missing bin of a predictor that has never been missing) is no evidence: the
+   * predictor neither contributes nor counts in nActive for that row. Default 1; values below
+   * 1e-6 act as 1e-6 (an empty bin never counts).
+   */
+  contributionMinEvidence?: number;
+  /**
+   * Also sit out bins too sparse to tell: fewer than ((S + 1) / (s + 1) - 1) / N responses, S and s
+   * the predictor's counts of the more and the less frequent outcome, N its bins - the count below
+   * which a bin with none of the rarer outcome would read as evidence for it. Default true.
+   */
+  skipSparseBins?: boolean;
+  /** Fewest responses (decayed) per classifier bin. Default 10. */
+  classifierMinEvidence?: number;
+  /** Fewest responses per classifier bin as a share of the classifier's evidence. Default 0.01. */
+  classifierMinShare?: number;
   /** |correlation| of contributions above which two predictors are grouped. Default 0.8. */
   correlationThreshold?: number;
   /** Half-life of evidence in responses; undefined or Infinity = no decay. */
@@ -45,6 +94,11 @@ export interface NaiveBayesOptions extends Partial<BinningConfig> {
   classifierHalfLives?: number[];
   /** Half-life (responses) of the log loss that selects among several classifiers. Default 1000. */
   selectionHalfLife?: number;
+  /**
+   * Fewest positives, and fewest negatives (decayed), a classifier other than the first must hold
+   * to be selected. Default 10.
+   */
+  classifierSelectMinCount?: number;
   /** Predictors (in order of first appearance) whose correlations are tracked. Default 64. */
   maxCorrelated?: number;
   /** Recent responses kept to measure correlations. Default 500. */
@@ -55,12 +109,18 @@ export interface NaiveBayesOptions extends Partial<BinningConfig> {
 
 export interface ResolvedNaiveBayesOptions extends BinningConfig {
   activationAuc: number;
+  activationMinCount: number;
+  contributionMinEvidence: number;
+  skipSparseBins: boolean;
+  classifierMinEvidence: number;
+  classifierMinShare: number;
   correlationThreshold: number;
   halfLife: number;
   refreshEvery: number;
   classifierBins: number;
   classifierHalfLives: number[];
   selectionHalfLife: number;
+  classifierSelectMinCount: number;
   maxCorrelated: number;
   correlationWindow: number;
   maxPredictors: number;
@@ -76,6 +136,11 @@ export function resolveOptions(options: NaiveBayesOptions = {}): ResolvedNaiveBa
     maxSymbols: def(options.maxSymbols, DEFAULT_BINNING.maxSymbols),
     minSymbolWeight: def(options.minSymbolWeight, DEFAULT_BINNING.minSymbolWeight),
     activationAuc: def(options.activationAuc, 0.52),
+    activationMinCount: Math.max(0, def(options.activationMinCount, 5)),
+    contributionMinEvidence: Math.max(MIN_BIN_EVIDENCE, def(options.contributionMinEvidence, 1)),
+    skipSparseBins: def(options.skipSparseBins, true),
+    classifierMinEvidence: Math.max(0, def(options.classifierMinEvidence, 10)),
+    classifierMinShare: Math.max(0, def(options.classifierMinShare, 0.01)),
     correlationThreshold: def(options.correlationThreshold, 0.8),
     halfLife: def(options.halfLife, Infinity),
     refreshEvery: def(options.refreshEvery, 500),
@@ -85,6 +150,7 @@ export function resolveOptions(options: NaiveBayesOptions = {}): ResolvedNaiveBa
         ? [...options.classifierHalfLives]
         : autoClassifierHalfLives(def(options.halfLife, Infinity)),
     selectionHalfLife: def(options.selectionHalfLife, 1000),
+    classifierSelectMinCount: Math.max(0, def(options.classifierSelectMinCount, 10)),
     maxCorrelated: def(options.maxCorrelated, 64),
     correlationWindow: Math.max(0, def(options.correlationWindow, 500)),
     maxPredictors: def(options.maxPredictors, 500),
@@ -159,6 +225,9 @@ export interface NaiveBayesState {
   groupedWith: Record<string, string>;
 }
 
+/** Bins with fewer responses than this never count as evidence (whatever the options say). */
+const MIN_BIN_EVIDENCE = 1e-6;
+
 /** The weight beyond which all inflated counts are rescaled to keep floats well inside range. */
 const RESCALE_AT = 1e12;
 
@@ -190,7 +259,9 @@ export class NaiveBayesModel {
     this.options = resolveOptions(options);
     const h = this.options.halfLife;
     this.growth = Number.isFinite(h) && h > 0 ? Math.pow(2, 1 / h) : 1;
-    this.classifiers = this.options.classifierHalfLives.map((hl) => new Classifier(hl, this.options.classifierBins));
+    this.classifiers = this.options.classifierHalfLives.map(
+      (hl) => new Classifier(hl, this.options.classifierBins, this.options.activationMinCount),
+    );
     this.lossDecay = Math.pow(2, -1 / this.options.selectionHalfLife);
   }
 
@@ -225,22 +296,52 @@ export class NaiveBayesModel {
 
   /** The naive-Bayes score of a predictor record (active predictors only). */
   score(predictors: Predictors): number {
+    return this.scoreOf(predictors);
+  }
+
+  /** Active predictors that took part in the last `scoreOf` (their row's bin held evidence). */
+  private lastCount = 0;
+
+  /** The score; sets `lastCount`. */
+  private scoreOf(predictors: Predictors): number {
     const w = this.w;
     const lnPos = Math.log(1 + this.totalPos / w);
     const lnNeg = Math.log(1 + this.totalNeg / w);
     let sum = lnPos - lnNeg;
     // predictors that saw every response share the model's totals and so their log terms
     const shared = lnNeg - lnPos;
+    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
     const active = this.active;
+    let n = 0;
     for (let k = 0; k < active.length; k++) {
       const p = this.preds[active[k]!]!;
       const bin = p.index(predictors[p.name]);
+      // a bin without (enough) responses is no evidence: the predictor sits this row out
+      if (p.posOf(bin) + p.negOf(bin) < p.evidenceThreshold(w, minE, sparse)) continue;
       sum +=
         p.totalPos === this.totalPos && p.totalNeg === this.totalNeg
           ? p.contributionGiven(bin, w, shared)
           : p.contribution(bin, w);
+      n++;
     }
-    return sum / (1 + active.length);
+    this.lastCount = n;
+    return sum / (1 + n);
+  }
+
+  /**
+   * Selects the classifier with the lowest recent log loss among the first (the model's own
+   * half-life) and those holding at least `classifierSelectMinCount` positives and as many
+   * negatives: a short memory holding a few clicks wins on luck, not on drift.
+   */
+  private select(): void {
+    const cs = this.classifiers;
+    const min = this.options.classifierSelectMinCount;
+    let best = 0;
+    for (let k = 1; k < cs.length; k++) {
+      const c = cs[k]!;
+      if (c.loss < cs[best]!.loss && c.positives >= min && c.negatives >= min) best = k;
+    }
+    this.selected = best;
   }
 
   private get classifier(): Classifier {
@@ -249,27 +350,42 @@ export class NaiveBayesModel {
 
   predict(predictors: Predictors): NaiveBayesPrediction {
     if (this.totalPos + this.totalNeg <= 0) return { mean: 0.5, evidence: 0, score: 0 };
-    const score = this.score(predictors);
-    return { mean: this.classifier.propensity(score), evidence: this.evidence, score };
+    const score = this.scoreOf(predictors);
+    const n = this.lastCount;
+    this.lastPredicted = predictors;
+    this.lastPredictedScore = score;
+    this.lastPredictedCount = n;
+    // no predictor took part: the score is the intercept alone, the classifier's totals say
+    return { mean: this.classifier.propensity(n > 0 ? score : undefined), evidence: this.evidence, score };
   }
+
+  /** The record, score and count of the last `predict`, for `learn(..., knownScore)`. */
+  private lastPredicted: Predictors | undefined;
+  private lastPredictedScore = NaN;
+  private lastPredictedCount = 0;
 
   /**
    * Learns one response. `knownScore`: the score `predict` just returned for these predictors,
    * with no learning in between (saves scoring twice when predicting then learning).
    */
   learn(predictors: Predictors, positive: boolean, knownScore?: number): void {
-    // The score with the model as it was before this response feeds the classifier.
-    const score = knownScore ?? (this.totalPos + this.totalNeg > 0 ? this.score(predictors) : 0);
+    // The score with the model as it was before this response feeds the classifier; a score in
+    // which no predictor took part (the intercept alone) counts in the classifiers' totals only.
+    let score: number | undefined;
+    if (this.totalPos + this.totalNeg > 0) {
+      if (knownScore !== undefined && this.lastPredicted === predictors && this.lastPredictedScore === knownScore) {
+        if (this.lastPredictedCount > 0) score = knownScore;
+      } else {
+        const s = this.scoreOf(predictors);
+        if (this.lastCount > 0) score = s;
+      }
+    }
+    this.lastPredicted = undefined;
     this.w *= this.growth;
     const w = this.w;
     // counts
-    let best = 0;
-    for (let k = 0; k < this.classifiers.length; k++) {
-      const c = this.classifiers[k]!;
-      c.learn(score, positive, this.lossDecay);
-      if (c.loss < this.classifiers[best]!.loss) best = k;
-    }
-    this.selected = best;
+    for (let k = 0; k < this.classifiers.length; k++) this.classifiers[k]!.learn(score, positive, this.lossDecay);
+    this.select();
     if (positive) this.totalPos += w;
     else this.totalNeg += w;
     const preds = this.preds;
@@ -325,7 +441,8 @@ export class NaiveBayesModel {
     if (!col || this.windowCount === 0) return undefined;
     const p = this.preds[i]!;
     const perBin = new Float64Array(p.nBins);
-    for (let b = 0; b < perBin.length; b++) perBin[b] = p.contribution(b, this.w);
+    const minW = p.evidenceThreshold(this.w, this.options.contributionMinEvidence, this.options.skipSparseBins);
+    for (let b = 0; b < perBin.length; b++) perBin[b] = p.posOf(b) + p.negOf(b) < minW ? 0 : p.contribution(b, this.w);
     const out = new Float64Array(this.windowCount);
     for (let r = 0; r < this.windowCount; r++) out[r] = perBin[p.index(col[r])]!;
     return out;
@@ -354,7 +471,11 @@ export class NaiveBayesModel {
     for (const p of this.preds) p.refresh(this.w);
     const o = this.options;
     const eligible: number[] = [];
-    for (let i = 0; i < this.preds.length; i++) if (this.preds[i]!.auc > o.activationAuc) eligible.push(i);
+    const minCount = o.activationMinCount * this.w;
+    for (let i = 0; i < this.preds.length; i++) {
+      const p = this.preds[i]!;
+      if (p.auc > o.activationAuc && p.totalPos >= minCount && p.totalNeg >= minCount) eligible.push(i);
+    }
     eligible.sort((a, b) => this.preds[b]!.auc - this.preds[a]!.auc || a - b);
     const active: number[] = [];
     const previous = new Map(this.leader);
@@ -386,30 +507,43 @@ export class NaiveBayesModel {
     }
     active.sort((a, b) => a - b);
     this.active = active;
-    for (const c of this.classifiers) c.regroup();
+    for (const c of this.classifiers) c.regroup(o.classifierMinEvidence, o.classifierMinShare);
   }
 
-  /** Score range reachable by the active predictors (min and max over their bins). */
+  /**
+   * Score range reachable by the active predictors: the lowest and highest
+   * (intercept + sum of contributions) / (1 + nActive) over their bins, where a predictor with a
+   * bin without enough evidence (`contributionMinEvidence`, `skipSparseBins`) may also sit out
+   * (and then not count in nActive).
+   */
   scoreRange(): [number, number] {
-    let lo = this.intercept();
-    let hi = lo;
+    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+    // per active predictor: lowest and highest contribution of a bin with evidence, and whether
+    // some bin (an unseen value) lets it sit out
+    const mins: Array<[number, boolean]> = [];
+    const maxs: Array<[number, boolean]> = [];
     for (const i of this.active) {
       const p = this.preds[i]!;
+      const minW = p.evidenceThreshold(this.w, minE, sparse);
       let mn = Infinity;
       let mx = -Infinity;
+      let optional = false;
       for (let b = 0; b < p.nBins; b++) {
-        if (p.posOf(b) + p.negOf(b) <= 0) continue;
+        if (p.posOf(b) + p.negOf(b) < minW) {
+          optional = true;
+          continue;
+        }
         const c = p.contribution(b, this.w);
         if (c < mn) mn = c;
         if (c > mx) mx = c;
       }
       if (mn <= mx) {
-        lo += mn;
-        hi += mx;
+        mins.push([mn, optional]);
+        maxs.push([-mx, optional]);
       }
     }
-    const d = 1 + this.active.length;
-    return [lo / d, hi / d];
+    const intercept = this.intercept();
+    return [extremeMean(intercept, mins), -extremeMean(-intercept, maxs)];
   }
 
   /** Model AUC from the classifier bins that the reachable score range overlaps. */
@@ -501,12 +635,9 @@ export class NaiveBayesModel {
     // classifiers merge with the other's classifier of the same half-life
     for (const c of this.classifiers) {
       const o = other.classifiers.find((x) => x.halfLife === c.halfLife);
-      if (o) c.mergeFrom(o);
+      if (o) c.mergeFrom(o, this.options.classifierMinEvidence, this.options.classifierMinShare);
     }
-    this.selected = 0;
-    this.classifiers.forEach((c, k) => {
-      if (c.loss < this.classifiers[this.selected]!.loss) this.selected = k;
-    });
+    this.select();
     // the other's recent rows join the correlation window (oldest first)
     const size = other.options.correlationWindow;
     for (let k = 0; k < other.windowCount; k++) {
@@ -548,11 +679,8 @@ export class NaiveBayesModel {
       model.byName.set(ps.name, model.preds.length);
       model.preds.push(Predictor.fromJSON(ps, o));
     }
-    model.classifiers = state.classifiers.map((c) => Classifier.fromJSON(c, o.classifierBins));
-    model.selected = 0;
-    model.classifiers.forEach((c, k) => {
-      if (c.loss < model.classifiers[model.selected]!.loss) model.selected = k;
-    });
+    model.classifiers = state.classifiers.map((c) => Classifier.fromJSON(c, o.classifierBins, o.activationMinCount));
+    model.select();
     model.nextRefresh = model.responses < 512 ? Math.max(16, nextPow2(model.responses + 1)) : model.responses + o.refreshEvery;
     const index = (name: string): number => {
       const i = model.byName.get(name);
@@ -568,6 +696,31 @@ export class NaiveBayesModel {
 /** The model's own half-life first, then the shorter of 5000, 2000, 1000 and 500 responses. */
 export function autoClassifierHalfLives(halfLife: number): number[] {
   return [halfLife, ...[5000, 2000, 1000, 500].filter((h) => h < halfLife)];
+}
+
+/**
+ * The lowest (intercept + sum of the chosen terms) / (1 + number chosen), where each term must be
+ * chosen unless it is optional: the forced terms, then the optional ones from the lowest up while
+ * each lowers the mean.
+ */
+function extremeMean(intercept: number, terms: Array<[number, boolean]>): number {
+  let sum = intercept;
+  let n = 1;
+  const optional: number[] = [];
+  for (const [c, opt] of terms) {
+    if (opt) optional.push(c);
+    else {
+      sum += c;
+      n++;
+    }
+  }
+  optional.sort((a, b) => a - b);
+  for (const c of optional) {
+    if (c * n >= sum) break;
+    sum += c;
+    n++;
+  }
+  return sum / n;
 }
 
 function nextPow2(n: number): number {

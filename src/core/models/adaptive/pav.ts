@@ -14,8 +14,8 @@ export interface PavBlock {
 }
 
 /**
- * Pools bins `0..n-1` (score order, lowest first) so that pos/(pos+neg) is non-decreasing.
- * Empty bins are absorbed into a neighbour; returns at least one block when n > 0.
+ * Pools bins `0..n-1` (score order, lowest first) so that pos/(pos+neg) strictly increases from
+ * block to block (adjacent blocks of equal rate are pooled as well). Empty bins are absorbed into a neighbour; returns at least one block when n > 0.
  */
 export function poolAdjacentViolators(pos: ArrayLike<number>, neg: ArrayLike<number>, n: number = pos.length): PavBlock[] {
   const stack: PavBlock[] = [];
@@ -41,8 +41,9 @@ export function poolAdjacentViolators(pos: ArrayLike<number>, neg: ArrayLike<num
     while (stack.length >= 2) {
       const last = stack[stack.length - 1]!;
       const prev = stack[stack.length - 2]!;
-      // prev.rate > last.rate  <=>  prev.pos * lastN > last.pos * prevN
-      if (prev.pos * (last.pos + last.neg) > last.pos * (prev.pos + prev.neg)) {
+      // prev.rate >= last.rate  <=>  prev.pos * lastN >= last.pos * prevN. Equal rates pool too
+      // (fewest blocks): a block's propensity (0.5 + pos) / (1 + n) is then set on more evidence.
+      if (prev.pos * (last.pos + last.neg) >= last.pos * (prev.pos + prev.neg)) {
         prev.to = last.to;
         prev.pos += last.pos;
         prev.neg += last.neg;
