@@ -33,6 +33,7 @@ import type {
 } from '../core/types.js';
 import { nbError } from '../errors.js';
 import type { CatalogVersionInfo, ErasureResult, ImpactFilter, Store } from '../store/store.js';
+import { DecisionWriter } from './decision-writer.js';
 import { ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
@@ -118,6 +119,7 @@ export class DecisionService {
   readonly metrics = new ServiceMetrics();
   private readonly clock: Clock;
   private readonly random: Random;
+  private readonly writer: DecisionWriter;
   private readonly newId: () => string;
   private active: CompiledCatalog;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -127,6 +129,7 @@ export class DecisionService {
 
   private constructor(options: ServiceOptions, catalog: CompiledCatalog) {
     this.store = options.store;
+    this.writer = new DecisionWriter(options.store);
     this.model = options.model ?? new AdaptiveModel();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
@@ -238,7 +241,7 @@ export class DecisionService {
       increments.push({ day: today, channel: input.channel, issue: '', group: '', actionId: '', outcome: 'contact', count: 1 });
     }
     const windowHours = channel?.responseWindowHours ?? 24;
-    await this.store.saveDecision(record, {
+    await this.writer.write(record, {
       history: increments,
       ...(result.actions.length > 0 ? { respondBy: new Date(now.getTime() + windowHours * 3_600_000).toISOString() } : {}),
     });
@@ -485,6 +488,7 @@ export class DecisionService {
     if (this.closed) return;
     this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.writer.drain();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping?.catch(() => undefined);
     await this.flushModels();

@@ -244,6 +244,31 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect(await store.countDecisions()).toBe(1);
       });
 
+      it('saves a batch of decisions in one transaction, with their history', async () => {
+        const day = '2026-02-01';
+        await store.saveDecisions([
+          { decision: decision('b1', 'c1') },
+          { decision: decision('b2', 'c2'), options: { history: [{ day, channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided', count: 1 }] } },
+          { decision: decision('b3', 'c1') },
+        ]);
+        expect(await store.countDecisions()).toBe(3);
+        expect(await store.getDecision('b2')).toStrictEqual(decision('b2', 'c2'));
+        expect((await store.getHistory('c2', day)).map((r) => [r.actionId, r.outcome, r.count])).toEqual([['gold-card', 'decided', 1]]);
+        await store.saveDecisions([]);
+        expect(await store.countDecisions()).toBe(3);
+      });
+
+      it('a batch with a failing decision saves none of it', async () => {
+        await store.saveDecision(decision('d1', 'c1'));
+        const error = await store.saveDecisions([{ decision: decision('n1', 'c3') }, { decision: decision('d1', 'c3') }]).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error).toBeInstanceOf(Error);
+        expect(await store.getDecision('n1')).toBeUndefined();
+        expect(await store.countDecisions()).toBe(1);
+      });
+
       it('counts decisions in total and per customer', async () => {
         await store.saveDecision(decision('d1', 'c1'));
         await store.saveDecision(decision('d2', 'c1'));

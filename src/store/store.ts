@@ -94,6 +94,11 @@ export interface Store {
 
   // --- interaction history
   saveDecision(decision: DecisionRecord, options?: SaveDecisionOptions): Promise<void>;
+  /**
+   * Save several decisions in one transaction (group commit: one disk sync for the batch). All or
+   * nothing: when one fails (e.g. a duplicate id) none is saved and the promise rejects.
+   */
+  saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void>;
   getDecision(decisionId: string): Promise<DecisionRecord | undefined>;
   /** Store a response; resolves false (and stores nothing) when (decisionId, actionId, outcome) is already there. */
   saveResponse(response: ResponseRecord, options?: SaveResponseOptions): Promise<boolean>;

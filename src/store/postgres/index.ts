@@ -419,21 +419,21 @@ export class PostgresStore implements Store {
 
   // --- interaction history
 
+  async saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
+    if (batch.length === 0) return;
+    if (batch.length === 1) return this.saveDecision(batch[0]!.decision, batch[0]!.options);
+    await this.transaction('saveDecision', async (client) => {
+      for (const { decision, options = {} } of batch) {
+        const result = await client.query(this.sql.insertDecision, decisionValues(decision, options));
+        if (result.rowCount !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
+        const history = mergeHistory(options.history);
+        if (history.length > 0) await client.query(this.sql.addHistory, historyValues(decision.customerId, history));
+      }
+    });
+  }
+
   async saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
-    const values = [
-      decision.decisionId,
-      decision.customerId,
-      decision.channel,
-      decision.direction,
-      decision.catalogVersion,
-      decision.createdAt,
-      JSON.stringify(decision.context),
-      JSON.stringify(decision.actions),
-      JSON.stringify(decision.predictors),
-      decision.controlGroup ?? null,
-      decision.actions[0]?.issue ?? null,
-      options.respondBy ?? null,
-    ];
+    const values = decisionValues(decision, options);
     const history = mergeHistory(options.history);
     if (history.length === 0) {
       const result = await this.query('saveDecision', this.sql.insertDecision, values);
@@ -631,4 +631,21 @@ export class PostgresStore implements Store {
       throw storeError('postgres', 'close', cause);
     }
   }
+}
+
+function decisionValues(decision: DecisionRecord, options: SaveDecisionOptions): unknown[] {
+  return [
+    decision.decisionId,
+    decision.customerId,
+    decision.channel,
+    decision.direction,
+    decision.catalogVersion,
+    decision.createdAt,
+    JSON.stringify(decision.context),
+    JSON.stringify(decision.actions),
+    JSON.stringify(decision.predictors),
+    decision.controlGroup ?? null,
+    decision.actions[0]?.issue ?? null,
+    options.respondBy ?? null,
+  ];
 }

@@ -374,26 +374,35 @@ export class SqliteStore implements Store {
   // --- interaction history
 
   saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
+    return this.saveDecisions([{ decision, options }]);
+  }
+
+  saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
     return this.run('saveDecision', (s) => {
+      if (batch.length === 0) return;
       this.db.transaction(() => {
-        const result = s.insertDecision.run(
-          decision.decisionId,
-          decision.customerId,
-          decision.channel,
-          decision.direction,
-          decision.catalogVersion,
-          decision.createdAt,
-          JSON.stringify(decision.context),
-          JSON.stringify(decision.actions),
-          JSON.stringify(decision.predictors),
-          decision.controlGroup === undefined ? null : decision.controlGroup ? 1 : 0,
-          decision.actions[0]?.issue ?? null,
-          options.respondBy ?? null,
-        );
-        if (result.changes !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
-        this.addHistory(s, decision.customerId, options.history);
+        for (const { decision, options = {} } of batch) this.insertDecision(s, decision, options);
       }).immediate();
     });
+  }
+
+  private insertDecision(s: Statements, decision: DecisionRecord, options: SaveDecisionOptions): void {
+    const result = s.insertDecision.run(
+      decision.decisionId,
+      decision.customerId,
+      decision.channel,
+      decision.direction,
+      decision.catalogVersion,
+      decision.createdAt,
+      JSON.stringify(decision.context),
+      JSON.stringify(decision.actions),
+      JSON.stringify(decision.predictors),
+      decision.controlGroup === undefined ? null : decision.controlGroup ? 1 : 0,
+      decision.actions[0]?.issue ?? null,
+      options.respondBy ?? null,
+    );
+    if (result.changes !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
+    this.addHistory(s, decision.customerId, options.history);
   }
 
   private addHistory(s: Statements, customerId: string, rows: HistoryRow[] | undefined): void {
