@@ -84,10 +84,28 @@ try {
   });
   await run({ title: 'What the model has learnt so far', method: 'GET', path: '/v1/models' });
   await run({
-    title: 'An anonymous visitor who says "cancel": decided on the context alone',
+    title: 'An anonymous visitor on the web site: decided on the context alone',
     method: 'POST',
     path: '/v1/decisions',
-    body: { customerId: 'visitor-7f3a', channel: 'call-centre', context: { intent: 'cancel' } },
+    body: { customerId: 'visitor-7f3a', channel: 'web', context: { page: 'home' } },
+  });
+  await run({
+    title: 'C000004 calls to cancel: the context weight puts retention first',
+    method: 'POST',
+    path: '/v1/decisions',
+    body: { customerId: 'C000004', channel: 'call-centre', context: { intent: 'cancel' }, limit: 2 },
+  });
+  const why = await run({
+    title: '"Why am I seeing this?" in plain words',
+    method: 'GET',
+    path: `/v1/decisions/${decision.decisionId}/explanation`,
+  });
+  void why;
+  await run({
+    title: 'The customer\'s own choices: no push, email only for offers',
+    method: 'PUT',
+    path: '/v1/customers/C000001/preferences',
+    body: { optedOutChannels: ['push'], marketingConsent: true, preferredChannels: ['email'] },
   });
   await run({
     title: 'Bad input names the field and the fix',
