@@ -470,3 +470,28 @@ describe('preferences, explanations, history and impact', () => {
     expect(Object.keys(openapi.paths['/v1/customers/{id}/preferences'])).toEqual(expect.arrayContaining(['get', 'put']));
   });
 });
+
+describe('storable input', () => {
+  it('refuses strings no store can keep (NUL, unpaired surrogates) with their paths', async () => {
+    const res = await server.app.inject({
+      method: 'PUT',
+      url: '/v1/customers/zoe',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":"a\\u0000b","tags":["ok","\\ud800"]}',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([
+      { path: 'body.name', message: 'contains a NUL character or an unpaired surrogate; remove it' },
+      { path: 'body.tags[1]', message: 'contains a NUL character or an unpaired surrogate; remove it' },
+    ]);
+    const decision = await server.app.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"customerId":"ana","channel":"web","context":{"page":"x\\u0000"}}',
+    });
+    expect(decision.statusCode).toBe(400);
+    expect(decision.json().error.details).toEqual([{ path: 'body.context.page', message: 'contains a NUL character or an unpaired surrogate; remove it' }]);
+    expect((await server.app.inject({ method: 'GET', url: '/v1/customers/zoe' })).statusCode).toBe(404);
+  });
+});

@@ -13,6 +13,7 @@ import type { JsonObject } from '../core/types.js';
 import { isNextbestError, nbError, type NextbestError } from '../errors.js';
 import type { DecisionService } from '../service/service.js';
 import { registerModelRoutes } from './models.js';
+import { assertStorableJson } from './storable.js';
 import {
   Attributes,
   CatalogVersionInfo,
@@ -105,14 +106,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         response: { 200: DecisionResponse, ...errorResponses(400, 500) },
       },
     },
-    async (request) =>
-      service.decide({
+    async (request) => {
+      if (request.body.context !== undefined) assertStorableJson(request.body.context, 'body.context');
+      return service.decide({
         customerId: request.body.customerId,
         channel: request.body.channel,
         context: (request.body.context ?? {}) as JsonObject,
         limit: request.body.limit ?? 1,
         explain: request.body.explain ?? false,
-      }),
+      });
+    },
   );
 
   app.post(
@@ -143,7 +146,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         response: { 200: Profile, ...errorResponses(400, 500) },
       },
     },
-    async (request) => service.putProfile(request.params.id, request.body as JsonObject),
+    async (request) => {
+      assertStorableJson(request.body, 'body');
+      return service.putProfile(request.params.id, request.body as JsonObject);
+    },
   );
 
   app.patch(
@@ -157,7 +163,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         response: { 200: Profile, ...errorResponses(400, 500) },
       },
     },
-    async (request) => service.patchProfile(request.params.id, request.body as JsonObject),
+    async (request) => {
+      assertStorableJson(request.body, 'body');
+      return service.patchProfile(request.params.id, request.body as JsonObject);
+    },
   );
 
   app.get(
