@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -20,6 +20,7 @@ import { AdaptiveModel } from '../src/core/models/adaptive/index.js';
 import { extractPredictors } from '../src/core/predictors.js';
 import { SeededRandom } from '../src/core/random.js';
 import { runEvaluation } from '../src/evaluate/prequential.js';
+import { postgresUrlWithDefaultUser } from '../src/store/postgres/index.js';
 import { syntheticCatalog, syntheticCatalogDocument, syntheticProfile, trainedModel } from './fixtures.js';
 import { decisionLimit, fmt, machine, table, timeBulk, timeCalls, updateLimit } from './lib.js';
 
@@ -197,7 +198,7 @@ async function httpDecisions(): Promise<void> {
   const stores: Array<[string, string, () => Promise<void>]> = [[`SQLite (${join(dir, 'bench.db')})`, join(dir, 'bench.db'), async () => undefined]];
   const schema = `nb_bench_${process.pid}`;
   const pgUrl = process.env['NEXTBEST_TEST_PG'] ?? 'postgres://127.0.0.1:5432/test';
-  const pgClient = new pg.Client({ connectionString: pgUrl, user: process.env['PGUSER'] || process.env['USER'] || userInfo().username });
+  const pgClient = new pg.Client({ connectionString: postgresUrlWithDefaultUser(pgUrl) });
   let pgAvailable = false;
   try {
     await pgClient.connect();

@@ -3,7 +3,8 @@
  * profile merge of `patchProfile`, and wrapping driver errors into plain `Error`s.
  */
 import { createHash } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../core/types.js';
+import type { HistoryOutcome, HistoryRow, JsonObject, JsonValue, Outcome, ResponseRecord } from '../core/types.js';
+import type { CatalogVersionInfo } from './store.js';
 
 /**
  * JSON with object keys sorted (by UTF-16 code units, as RFC 8785 does) at every depth and no
@@ -71,4 +72,61 @@ export function maskUrlPassword(url: string): string {
   } catch {
     return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***');
   }
+}
+
+// --- row shapes and mappers shared by the SQLite and PostgreSQL adapters (same column names)
+
+export interface HistoryDbRow {
+  day: string;
+  channel: string;
+  issue: string;
+  grp: string;
+  action_id: string;
+  outcome: string;
+  count: number;
+}
+
+export interface ResponseRow {
+  decision_id: string;
+  action_id: string;
+  outcome: string;
+  customer_id: string;
+  channel: string;
+  at: string;
+  received_at: string;
+}
+
+export interface CatalogRow {
+  version: number;
+  created_at: string;
+  source: string;
+  checksum: string;
+}
+
+export function toHistory(row: HistoryDbRow): HistoryRow {
+  return {
+    day: row.day,
+    channel: row.channel,
+    issue: row.issue,
+    group: row.grp,
+    actionId: row.action_id,
+    outcome: row.outcome as HistoryOutcome,
+    count: row.count,
+  };
+}
+
+export function toResponse(row: ResponseRow): ResponseRecord {
+  return {
+    decisionId: row.decision_id,
+    actionId: row.action_id,
+    customerId: row.customer_id,
+    channel: row.channel,
+    outcome: row.outcome as Outcome,
+    at: row.at,
+    receivedAt: row.received_at,
+  };
+}
+
+export function toCatalogInfo(row: CatalogRow): CatalogVersionInfo {
+  return { version: row.version, createdAt: row.created_at, source: row.source, checksum: row.checksum };
 }

@@ -11,6 +11,7 @@ import type { Store } from '../store.js';
 import { maskUrlPassword } from '../support.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresStore, postgresUrlWithDefaultUser } from './index.js';
+import { postgresUnreachableReason } from './test-server.js';
 
 const url = process.env.NEXTBEST_TEST_PG ?? 'postgres://127.0.0.1:5432/test';
 const shownUrl = maskUrlPassword(url);
@@ -19,17 +20,7 @@ const shownUrl = maskUrlPassword(url);
 const urlWithUser = postgresUrlWithDefaultUser;
 
 async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: urlWithUser(url), connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return postgresUnreachableReason(url);
 }
 
 function schemaName(): string {

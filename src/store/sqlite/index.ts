@@ -8,11 +8,9 @@ import type {
   CustomerProfile,
   DecisionRecord,
   Direction,
-  HistoryOutcome,
   HistoryRow,
   JsonObject,
   JsonValue,
-  Outcome,
   Predictors,
   RankedAction,
   ResponseRecord,
@@ -28,13 +26,7 @@ import type {
   StoredCatalog,
   StoredPreferences,
 } from '../store.js';
-import {
-  catalogChecksum,
-  lastProfilePerCustomer,
-  mergeAttributes,
-  parseJsonColumn,
-  storeError,
-} from '../support.js';
+import { catalogChecksum, lastProfilePerCustomer, mergeAttributes, parseJsonColumn, storeError, toHistory, toResponse, toCatalogInfo, type CatalogRow, type HistoryDbRow, type ResponseRow } from '../support.js';
 import { migrateSqlite } from './migrations.js';
 
 interface ProfileRow {
@@ -54,33 +46,6 @@ interface DecisionRow {
   actions: string;
   predictors: string;
   control_group: number | null;
-}
-
-interface HistoryDbRow {
-  day: string;
-  channel: string;
-  issue: string;
-  grp: string;
-  action_id: string;
-  outcome: string;
-  count: number;
-}
-
-interface ResponseRow {
-  decision_id: string;
-  action_id: string;
-  outcome: string;
-  customer_id: string;
-  channel: string;
-  at: string;
-  received_at: string;
-}
-
-interface CatalogRow {
-  version: number;
-  created_at: string;
-  source: string;
-  checksum: string;
 }
 
 interface CatalogDocumentRow extends CatalogRow {
@@ -231,34 +196,6 @@ function toDecision(row: DecisionRow): DecisionRecord {
     predictors: parseJsonColumn<Predictors>(row.predictors, where),
     ...(row.control_group === null || row.control_group === undefined ? {} : { controlGroup: row.control_group === 1 }),
   };
-}
-
-function toHistory(row: HistoryDbRow): HistoryRow {
-  return {
-    day: row.day,
-    channel: row.channel,
-    issue: row.issue,
-    group: row.grp,
-    actionId: row.action_id,
-    outcome: row.outcome as HistoryOutcome,
-    count: row.count,
-  };
-}
-
-function toResponse(row: ResponseRow): ResponseRecord {
-  return {
-    decisionId: row.decision_id,
-    actionId: row.action_id,
-    customerId: row.customer_id,
-    channel: row.channel,
-    outcome: row.outcome as Outcome,
-    at: row.at,
-    receivedAt: row.received_at,
-  };
-}
-
-function toCatalogInfo(row: CatalogRow): CatalogVersionInfo {
-  return { version: row.version, createdAt: row.created_at, source: row.source, checksum: row.checksum };
 }
 
 function toStoredCatalog(row: CatalogDocumentRow): StoredCatalog {
