@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `nextbest` command line: `serve` starts the decision service; `catalog validate` checks a
- * catalog file; `evaluate` measures the adaptive model on a data file. Thin: it parses options
+ * catalog file; `evaluate` measures the adaptive model on a data file; `ope` estimates policies
+ * from logged bandit feedback; `simulate` runs strategies through a synthetic bank. Thin: it parses options
  * and calls the modules that do the work.
  */
 import { Command } from 'commander';
@@ -11,6 +12,7 @@ import { isNextbestError } from '../errors.js';
 import { readCatalogFile, startServer } from '../server.js';
 import { registerEvaluateCommand } from './evaluate.js';
 import { registerOpeCommand } from './ope.js';
+import { registerSimulateCommand } from './simulate.js';
 
 const program = new Command();
 program.name('nextbest').description('Always-on next best action for banks.').version('0.1.0');
@@ -73,6 +75,7 @@ catalog
 
 registerEvaluateCommand(program);
 registerOpeCommand(program);
+registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isNextbestError(error)) {
