@@ -16,9 +16,21 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
+const dayNumbers = new Map<string, number>();
+
+/** Days since 1970-01-01 of a YYYY-MM-DD day (memoised: contact policies ask for the same few days on every decision). */
+export function dayNumber(day: string): number {
+  let n = dayNumbers.get(day);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
+    if (dayNumbers.size < 100_000) dayNumbers.set(day, n);
+  }
+  return n;
+}
+
 /** Whole days from `from` to `to` (positive when `to` is later). */
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+  return dayNumber(to) - dayNumber(from);
 }
 
 /** ISO 8601 week of the UTC day of `at`, e.g. `2026-W25` (weeks start on Monday). */
