@@ -6,10 +6,11 @@
  *   4. HTTP decisions (autocannon, fixed concurrency) against the running service, SQLite and PostgreSQL;
  * each next to "the limit": a bare lookup-and-add loop over tables of the same sizes (or, for HTTP,
  * a bare node:http server answering a fixed JSON), so each figure reads as a ratio to the best the
- * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4.
+ * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4. The profile analysis
+ * kept in bench/ANALYSIS.md (written by hand after profiling) is appended to the results.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -267,7 +268,9 @@ async function main(): Promise<void> {
     '',
     'Every figure sits next to "the limit": the same amount of table work done by a bare loop (or, for HTTP, a bare server) in the same process, so each reads as a ratio to the best this machine can do.',
   ].join('\n');
-  const text = `${header}\n\n${sections.join('\n\n')}\n`;
+  const analysisPath = join(process.cwd(), 'bench', 'ANALYSIS.md');
+  const analysis = existsSync(analysisPath) ? `\n\n${readFileSync(analysisPath, 'utf8').trim()}\n` : '\n';
+  const text = `${header}\n\n${sections.join('\n\n')}${analysis}`;
   writeFileSync(join(process.cwd(), 'bench', 'RESULTS.md'), text);
   log('');
   log(text);

@@ -13,7 +13,7 @@ import { nbError } from '../../errors.js';
 import type { CompiledAction, CompiledCatalog } from '../catalog/compile.js';
 import type { PolicyLevel, PolicyStage, TreatmentDef } from '../catalog/types.js';
 import type { CompiledRule, RuleInput, RuleOutcome } from '../expr/cel.js';
-import { modelKey, type PropensityModel } from '../models/model.js';
+import { modelKey, type PropensityEstimate, type PropensityModel } from '../models/model.js';
 import { extractPredictors } from '../predictors.js';
 import type { Random } from '../random.js';
 import type { CustomerPreferences, HistoryRow, JsonObject, Predictors, RankedAction } from '../types.js';
@@ -123,6 +123,33 @@ export function customerTimeZone(customer: JsonObject | undefined, fallback: str
   return isTimeZone(zone) ? zone : fallback;
 }
 
+/**
+ * A model that can resolve the predictor record once per decision for all its keys (the adaptive
+ * model): same estimates as `estimate`, without one property lookup per key and predictor.
+ */
+interface PreparingModel extends PropensityModel {
+  prepare(predictors: Predictors): unknown;
+  estimatePrepared(key: string, prepared: unknown, random: Random): PropensityEstimate;
+}
+
+function isPreparing(model: PropensityModel): model is PreparingModel {
+  const m = model as Partial<PreparingModel>;
+  return typeof m.prepare === 'function' && typeof m.estimatePrepared === 'function';
+}
+
+const NO_TREATMENTS: TreatmentDef[] = [];
+
+/** Model keys per action, for the channel last asked (saves building and hashing a string per action). */
+const keyCache = new WeakMap<CompiledAction, { channel: string; direction: string; key: string }>();
+
+function actionModelKey(action: CompiledAction, channel: { id: string; direction: Parameters<typeof modelKey>[0]['direction'] }): string {
+  const hit = keyCache.get(action);
+  if (hit && hit.channel === channel.id && hit.direction === channel.direction) return hit.key;
+  const key = modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction });
+  keyCache.set(action, { channel: channel.id, direction: channel.direction, key });
+  return key;
+}
+
 export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const { catalog, model, random, now } = deps;
   const channel = catalog.channels.get(request.channel);
@@ -147,6 +174,9 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const explicitPreferences = request.preferences !== undefined && request.preferences !== null;
   const advisorLoad = request.advisorLoad ?? new Map<string, number>();
   const week = isoWeek(now);
+
+  const preparing = isPreparing(model) ? model : undefined;
+  let prepared: unknown;
 
   // Rules shared by many actions (issue and group level) are evaluated once per decision.
   const ruleCache = new Map<CompiledRule, RuleOutcome>();
@@ -240,7 +270,12 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       propensity = modelPropensity = action.fixedPropensity;
       evidence = 0;
     } else {
-      const estimate = model.estimate(modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction }), predictors, random);
+      const key = actionModelKey(action, channel);
+      let estimate: PropensityEstimate;
+      if (preparing) {
+        prepared ??= preparing.prepare(predictors);
+        estimate = preparing.estimatePrepared(key, prepared, random);
+      } else estimate = model.estimate(key, predictors, random);
       propensity = estimate.propensity;
       modelPropensity = estimate.mean;
       evidence = estimate.evidence;
@@ -264,15 +299,22 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       });
       continue;
     }
-    const [first, ...others] = treatments as [TreatmentDef, ...TreatmentDef[]];
+    const first = treatments[0] as TreatmentDef;
+    const others = treatments.length > 1 ? treatments.slice(1) : NO_TREATMENTS;
     scored.push({ action, treatment: first, others, factors, advisorId, advisorReason });
   }
 
   // Mandatory actions skip arbitration: first, in catalog order. The rest best first, or (control
   // arm) in a random order drawn from the injected random source.
   const mandatory = scored.filter((s) => s.action.mandatory).sort((a, b) => a.action.order - b.action.order);
-  const arbitrated = scored.filter((s) => !s.action.mandatory);
-  arbitrated.sort((a, b) => b.factors.priority - a.factors.priority || a.action.order - b.action.order);
+  let arbitrated = scored.filter((s) => !s.action.mandatory);
+  const byPriority = (a: Scored, b: Scored): number => b.factors.priority - a.factors.priority || a.action.order - b.action.order;
+  const wanted = Math.max(1, Math.floor(request.limit)) - mandatory.length;
+  if (!explain && !controlGroup && Number.isFinite(wanted) && wanted < arbitrated.length && !arbitrated.some((s) => Number.isNaN(s.factors.priority))) {
+    // Only the first `wanted` are returned: select them (the same as the head of the stable sort,
+    // the comparator being a total order without NaN priorities) instead of sorting everything.
+    arbitrated = topOf(arbitrated, Math.max(0, wanted), byPriority);
+  } else arbitrated.sort(byPriority);
   if (controlGroup) {
     for (let i = arbitrated.length - 1; i > 0; i--) {
       const j = Math.floor(random.next() * (i + 1));
@@ -338,6 +380,21 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   });
 
   return explain ? { actions, predictors, explanation, controlGroup } : { actions, predictors, controlGroup };
+}
+
+/** The first k of `items` stably sorted by `compare`, in order (k small: insertion into the head). */
+function topOf<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
+  const top: T[] = [];
+  if (k <= 0) return top;
+  for (const item of items) {
+    if (top.length === k && compare(top[k - 1] as T, item) <= 0) continue;
+    // after every element not greater than it (stability)
+    let i = top.length;
+    while (i > 0 && compare(top[i - 1] as T, item) > 0) i--;
+    top.splice(i, 0, item);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
 
 function round(x: number): number {

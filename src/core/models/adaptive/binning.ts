@@ -12,6 +12,10 @@
  * - Both keep a missing bin (null, undefined, empty string, non-numeric value of a numeric
  *   predictor), always the last coarse bin.
  *
+ * Layout (performance only): the fine sketch is one interleaved Float64Array ([lower, upper,
+ * positives, negatives] per interval, so an insert or merge moves one block); a symbolic binning's
+ * slot arrays start at 16 slots and double up to `maxSymbols`.
+ *
  * Counts are stored in "inflated" units so that decay costs nothing per row: the caller adds the
  * current weight `w` (which grows as time passes) and divides by it when reading (see naive-bayes.ts).
  */
@@ -127,7 +131,7 @@ export function groupAdjacent(
   return end;
 }
 
-function isMissing(value: PredictorValue | undefined): boolean {
+export function isMissing(value: PredictorValue | undefined): boolean {
   return value === null || value === undefined || value === '';
 }
 
@@ -153,12 +157,12 @@ export interface NumericBinningState {
 export class NumericBinning {
   readonly type = 'numeric' as const;
   private readonly cap: number;
-  /** Fine sketch. */
+  /**
+   * Fine sketch, interleaved: interval i is [lower, upper, positives, negatives] at 4i..4i+3, so
+   * that inserting or merging an interval moves one block of memory.
+   */
   private fn = 0;
-  private readonly fLo: Float64Array;
-  private readonly fHi: Float64Array;
-  private readonly fPos: Float64Array;
-  private readonly fNeg: Float64Array;
+  private readonly f: Float64Array;
   /** Coarse intervals: value v is in the first k with v <= upper[k]; upper[nIntervals-1] = +Inf. */
   private nIntervals = 1;
   private readonly upper: Float64Array;
@@ -168,10 +172,7 @@ export class NumericBinning {
 
   constructor(fineBins: number = DEFAULT_BINNING.fineBins) {
     this.cap = Math.max(2, fineBins);
-    this.fLo = new Float64Array(this.cap + 1);
-    this.fHi = new Float64Array(this.cap + 1);
-    this.fPos = new Float64Array(this.cap + 1);
-    this.fNeg = new Float64Array(this.cap + 1);
+    this.f = new Float64Array(4 * (this.cap + 1));
     this.upper = new Float64Array(this.cap + 1);
     this.upper[0] = Infinity;
     this.pos = new Float64Array(this.cap + 2);
@@ -209,6 +210,16 @@ export class NumericBinning {
     return lo;
   }
 
+  /**
+   * Copies the upper bounds of the coarse intervals (the last is +Infinity) into `into` from `at`;
+   * returns their number. Value v is in the first interval k with v <= upper[k].
+   */
+  copyBounds(into: Float64Array, at: number): number {
+    const n = this.nIntervals;
+    for (let i = 0; i < n; i++) into[at + i] = this.upper[i]!;
+    return n;
+  }
+
   /** Adds one response of weight w; returns the coarse bin it fell in. */
   add(value: PredictorValue | undefined, positive: boolean, w: number): number {
     const v = toNumber(value);
@@ -227,33 +238,31 @@ export class NumericBinning {
 
   /** Adds counts for the interval [lo, hi] to the fine sketch. */
   private addFine(lo: number, hi: number, p: number, q: number): void {
+    const f = this.f;
+    const n = this.fn;
     // first fine interval whose upper bound >= lo
     let a = 0;
-    let b = this.fn;
+    let b = n;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (this.fHi[mid]! < lo) a = mid + 1;
+      if (f[4 * mid + 1]! < lo) a = mid + 1;
       else b = mid;
     }
-    if (a < this.fn && this.fLo[a]! <= lo && hi <= this.fHi[a]!) {
-      this.fPos[a] = this.fPos[a]! + p;
-      this.fNeg[a] = this.fNeg[a]! + q;
+    const at = 4 * a;
+    if (a < n && f[at]! <= lo && hi <= f[at + 1]!) {
+      f[at + 2] = f[at + 2]! + p;
+      f[at + 3] = f[at + 3]! + q;
       return;
     }
     // insert a new interval at a, then coalesce overlaps (only possible when merging sketches)
-    if (a < this.fn) {
-      this.fLo.copyWithin(a + 1, a, this.fn);
-      this.fHi.copyWithin(a + 1, a, this.fn);
-      this.fPos.copyWithin(a + 1, a, this.fn);
-      this.fNeg.copyWithin(a + 1, a, this.fn);
-    }
-    this.fLo[a] = lo;
-    this.fHi[a] = hi;
-    this.fPos[a] = p;
-    this.fNeg[a] = q;
-    this.fn++;
-    while (a + 1 < this.fn && this.fLo[a + 1]! <= this.fHi[a]!) this.mergeFine(a);
-    while (a > 0 && this.fHi[a - 1]! >= this.fLo[a]!) {
+    if (a < n) f.copyWithin(at + 4, at, 4 * n);
+    f[at] = lo;
+    f[at + 1] = hi;
+    f[at + 2] = p;
+    f[at + 3] = q;
+    this.fn = n + 1;
+    while (a + 1 < this.fn && f[4 * a + 4]! <= f[4 * a + 1]!) this.mergeFine(a);
+    while (a > 0 && f[4 * a - 3]! >= f[4 * a]!) {
       this.mergeFine(a - 1);
       a--;
     }
@@ -261,26 +270,24 @@ export class NumericBinning {
   }
 
   private mergeFine(i: number): void {
-    this.fLo[i] = Math.min(this.fLo[i]!, this.fLo[i + 1]!);
-    this.fHi[i] = Math.max(this.fHi[i]!, this.fHi[i + 1]!);
-    this.fPos[i] = this.fPos[i]! + this.fPos[i + 1]!;
-    this.fNeg[i] = this.fNeg[i]! + this.fNeg[i + 1]!;
-    if (i + 2 < this.fn) {
-      this.fLo.copyWithin(i + 1, i + 2, this.fn);
-      this.fHi.copyWithin(i + 1, i + 2, this.fn);
-      this.fPos.copyWithin(i + 1, i + 2, this.fn);
-      this.fNeg.copyWithin(i + 1, i + 2, this.fn);
-    }
+    const f = this.f;
+    const at = 4 * i;
+    f[at] = Math.min(f[at]!, f[at + 4]!);
+    f[at + 1] = Math.max(f[at + 1]!, f[at + 5]!);
+    f[at + 2] = f[at + 2]! + f[at + 6]!;
+    f[at + 3] = f[at + 3]! + f[at + 7]!;
+    if (i + 2 < this.fn) f.copyWithin(at + 4, at + 8, 4 * this.fn);
     this.fn--;
   }
 
   /** Over capacity: merge the adjacent pair with the smallest combined weight. */
   private compact(): void {
+    const f = this.f;
     while (this.fn > this.cap) {
       let best = 0;
       let bestW = Infinity;
-      for (let i = 0; i + 1 < this.fn; i++) {
-        const w = this.fPos[i]! + this.fNeg[i]! + this.fPos[i + 1]! + this.fNeg[i + 1]!;
+      for (let i = 0, at = 0; i + 1 < this.fn; i++, at += 4) {
+        const w = f[at + 2]! + f[at + 3]! + f[at + 6]! + f[at + 7]!;
         if (w < bestW) {
           bestW = w;
           best = i;
@@ -288,6 +295,17 @@ export class NumericBinning {
       }
       this.mergeFine(best);
     }
+  }
+
+  /** Positives and negatives of the fine intervals, as separate arrays (for grouping). */
+  private fineCounts(): [Float64Array, Float64Array] {
+    const pos = new Float64Array(this.fn);
+    const neg = new Float64Array(this.fn);
+    for (let i = 0; i < this.fn; i++) {
+      pos[i] = this.f[4 * i + 2]!;
+      neg[i] = this.f[4 * i + 3]!;
+    }
+    return [pos, neg];
   }
 
   /** Regroups the fine sketch into coarse bins by behaviour; `scale` converts counts to responses. */
@@ -300,7 +318,8 @@ export class NumericBinning {
       this.nIntervals = 1;
       this.upper[0] = Infinity;
     } else {
-      this.applyEnds(groupAdjacent(this.fPos, this.fNeg, this.fn, scale, config));
+      const [fPos, fNeg] = this.fineCounts();
+      this.applyEnds(groupAdjacent(fPos, fNeg, this.fn, scale, config));
     }
     this.pos[this.nIntervals] = missingPos;
     this.neg[this.nIntervals] = missingNeg;
@@ -328,8 +347,8 @@ export class NumericBinning {
       let p = 0;
       let q = 0;
       for (let i = 0; i < this.fn; i++) {
-        p += this.fPos[i]!;
-        q += this.fNeg[i]!;
+        p += this.f[4 * i + 2]!;
+        q += this.f[4 * i + 3]!;
         if (p + q >= minWeight) {
           gp.push(p);
           gn.push(q);
@@ -354,7 +373,8 @@ export class NumericBinning {
       }
       this.applyEnds(poolAdjacentViolators(gp, gn).map((b) => gEnd[b.to]!));
     } else {
-      this.applyEnds(poolAdjacentViolators(this.fPos, this.fNeg, this.fn).map((b) => b.to));
+      const [fPos, fNeg] = this.fineCounts();
+      this.applyEnds(poolAdjacentViolators(fPos, fNeg, this.fn).map((b) => b.to));
     }
     this.pos[this.nIntervals] = missingPos;
     this.neg[this.nIntervals] = missingNeg;
@@ -369,12 +389,12 @@ export class NumericBinning {
         let p = 0;
         let q = 0;
         for (let i = start; i <= e; i++) {
-          p += this.fPos[i]!;
-          q += this.fNeg[i]!;
+          p += this.f[4 * i + 2]!;
+          q += this.f[4 * i + 3]!;
         }
         this.pos[k] = p;
         this.neg[k] = q;
-        this.upper[k] = k === ends.length - 1 ? Infinity : this.fHi[e]!;
+        this.upper[k] = k === ends.length - 1 ? Infinity : this.f[4 * e + 1]!;
         start = e + 1;
       }
       this.nIntervals = ends.length;
@@ -383,8 +403,8 @@ export class NumericBinning {
 
   rescale(f: number): void {
     for (let i = 0; i < this.fn; i++) {
-      this.fPos[i] = this.fPos[i]! * f;
-      this.fNeg[i] = this.fNeg[i]! * f;
+      this.f[4 * i + 2] = this.f[4 * i + 2]! * f;
+      this.f[4 * i + 3] = this.f[4 * i + 3]! * f;
     }
     for (let i = 0; i <= this.nIntervals; i++) {
       this.pos[i] = this.pos[i]! * f;
@@ -394,8 +414,9 @@ export class NumericBinning {
 
   /** Adds another binning's counts times f (fine intervals and missing); call regroup after. */
   mergeFrom(other: NumericBinning, f: number): void {
+    const o = other.f;
     for (let i = 0; i < other.fn; i++) {
-      this.addFine(other.fLo[i]!, other.fHi[i]!, other.fPos[i]! * f, other.fNeg[i]! * f);
+      this.addFine(o[4 * i]!, o[4 * i + 1]!, o[4 * i + 2]! * f, o[4 * i + 3]! * f);
     }
     const m = this.nIntervals;
     this.pos[m] = this.pos[m]! + other.pos[other.nIntervals]! * f;
@@ -419,7 +440,8 @@ export class NumericBinning {
 
   toJSON(): NumericBinningState {
     const fine: Array<[number, number, number, number]> = [];
-    for (let i = 0; i < this.fn; i++) fine.push([this.fLo[i]!, this.fHi[i]!, this.fPos[i]!, this.fNeg[i]!]);
+    const f = this.f;
+    for (let i = 0; i < this.fn; i++) fine.push([f[4 * i]!, f[4 * i + 1]!, f[4 * i + 2]!, f[4 * i + 3]!]);
     return {
       type: 'numeric',
       fine,
@@ -432,10 +454,10 @@ export class NumericBinning {
   static fromJSON(state: NumericBinningState, fineBins: number): NumericBinning {
     const b = new NumericBinning(Math.max(fineBins, state.fine.length));
     state.fine.forEach(([lo, hi, p, q], i) => {
-      b.fLo[i] = lo;
-      b.fHi[i] = hi;
-      b.fPos[i] = p;
-      b.fNeg[i] = q;
+      b.f[4 * i] = lo;
+      b.f[4 * i + 1] = hi;
+      b.f[4 * i + 2] = p;
+      b.f[4 * i + 3] = q;
     });
     b.fn = state.fine.length;
     b.nIntervals = state.upper.length + 1;
@@ -453,6 +475,11 @@ function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(6)));
 }
 
+/** A model-wide count of changes to symbol-to-bin maps between regroups (evictions). */
+export interface LayoutCounter {
+  changes: number;
+}
+
 export interface SymbolicBinningState {
   type: 'symbolic';
   /** [symbol, positives, negatives, group] (inflated units); group = number of groups for residual. */
@@ -465,28 +492,60 @@ export interface SymbolicBinningState {
   neg: number[];
 }
 
+/** Slots a symbolic binning starts with. */
+const INITIAL_SLOTS = 16;
+
 export class SymbolicBinning {
   readonly type = 'symbolic' as const;
   private readonly cap: number;
   private readonly slots = new Map<string, number>();
   private readonly names: string[] = [];
-  private readonly sPos: Float64Array;
-  private readonly sNeg: Float64Array;
-  private readonly slotGroup: Int32Array;
+  /** Per slot (grown by doubling up to `cap`, so that a predictor with few symbols stays small). */
+  private sPos: Float64Array;
+  private sNeg: Float64Array;
+  private slotGroup: Int32Array;
   private evPos = 0;
   private evNeg = 0;
   /** Behaviour groups; index nGroups is the residual group, nGroups + 1 the missing bin. */
   private nGroups = 0;
-  readonly pos: Float64Array;
-  readonly neg: Float64Array;
+  /** Coarse counts (length: slots + 2). */
+  pos: Float64Array;
+  neg: Float64Array;
 
-  constructor(maxSymbols: number = DEFAULT_BINNING.maxSymbols) {
+  constructor(
+    maxSymbols: number = DEFAULT_BINNING.maxSymbols,
+    /** Counts evictions of grouped symbols (their bin changes between regroups); see `groupedSymbols`. */
+    private readonly layout?: LayoutCounter,
+  ) {
     this.cap = Math.max(1, maxSymbols);
-    this.sPos = new Float64Array(this.cap);
-    this.sNeg = new Float64Array(this.cap);
-    this.slotGroup = new Int32Array(this.cap);
-    this.pos = new Float64Array(this.cap + 2);
-    this.neg = new Float64Array(this.cap + 2);
+    const n = Math.min(this.cap, INITIAL_SLOTS);
+    this.sPos = new Float64Array(n);
+    this.sNeg = new Float64Array(n);
+    this.slotGroup = new Int32Array(n);
+    this.pos = new Float64Array(n + 2);
+    this.neg = new Float64Array(n + 2);
+  }
+
+  /** Makes room for n slots (and n + 2 coarse bins). */
+  private grow(n: number): void {
+    const have = this.sPos.length;
+    if (n <= have) return;
+    const size = Math.max(n, Math.min(this.cap, 2 * have));
+    const sPos = new Float64Array(size);
+    const sNeg = new Float64Array(size);
+    const slotGroup = new Int32Array(size);
+    const pos = new Float64Array(size + 2);
+    const neg = new Float64Array(size + 2);
+    sPos.set(this.sPos);
+    sNeg.set(this.sNeg);
+    slotGroup.set(this.slotGroup);
+    pos.set(this.pos);
+    neg.set(this.neg);
+    this.sPos = sPos;
+    this.sNeg = sNeg;
+    this.slotGroup = slotGroup;
+    this.pos = pos;
+    this.neg = neg;
   }
 
   get nBins(): number {
@@ -530,6 +589,7 @@ export class SymbolicBinning {
     let slot: number;
     if (this.names.length < this.cap) {
       slot = this.names.length;
+      this.grow(slot + 1);
       this.names.push(symbol);
     } else {
       slot = 0;
@@ -542,6 +602,7 @@ export class SymbolicBinning {
         }
       }
       // The evicted symbol's counts stay in its coarse group until the next regroup.
+      if (this.layout && this.slotGroup[slot] !== this.nGroups) this.layout.changes++;
       this.evPos += this.sPos[slot]!;
       this.evNeg += this.sNeg[slot]!;
       this.slots.delete(this.names[slot]!);
@@ -613,6 +674,20 @@ export class SymbolicBinning {
     this.neg[m] = this.neg[m]! + other.neg[other.nGroups + 1]! * f;
   }
 
+  /**
+   * Symbols whose bin is a behaviour group (every other non-missing value is in the residual
+   * group, `nBins - 2`), with their group. Valid until the next regroup or eviction of a grouped
+   * symbol (counted in the layout counter).
+   */
+  groupedSymbols(): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    for (let i = 0; i < this.names.length; i++) {
+      const g = this.slotGroup[i]!;
+      if (g < this.nGroups) out.push([this.names[i]!, g]);
+    }
+    return out;
+  }
+
   describe(k: number): BinDescription {
     if (k === this.nGroups + 1) return { label: 'missing', kind: 'missing' };
     if (k === this.nGroups) return { label: 'residual (rare or unseen symbols)', kind: 'residual' };
@@ -633,8 +708,9 @@ export class SymbolicBinning {
     };
   }
 
-  static fromJSON(state: SymbolicBinningState, maxSymbols: number): SymbolicBinning {
-    const b = new SymbolicBinning(Math.max(maxSymbols, state.symbols.length, state.groups));
+  static fromJSON(state: SymbolicBinningState, maxSymbols: number, layout?: LayoutCounter): SymbolicBinning {
+    const b = new SymbolicBinning(Math.max(maxSymbols, state.symbols.length, state.groups), layout);
+    b.grow(Math.max(state.symbols.length, state.groups));
     state.symbols.forEach(([s, p, q, g], i) => {
       b.names.push(s);
       b.slots.set(s, i);

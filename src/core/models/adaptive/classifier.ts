@@ -102,6 +102,24 @@ export class Classifier {
     return (0.5 + pos) / (1 + pos + neg);
   }
 
+  /** Copies the upper score bounds of the bins (the last is +Infinity) into `into`; returns their number. */
+  copyBounds(into: Float64Array): number {
+    return this.sketch.copyBounds(into, 0);
+  }
+
+  /** `propensity` of a score in bin k of a ready classifier (k = number of bins: a NaN score). */
+  binPropensity(k: number): number {
+    const pos = this.sketch.pos[k]! / this.w;
+    const neg = this.sketch.neg[k]! / this.w;
+    return (0.5 + pos) / (1 + pos + neg);
+  }
+
+  /** `propensity` from the totals (no score, or not ready). */
+  totalsPropensity(): number {
+    const pos = this.pos / this.w;
+    return (0.5 + pos) / (1 + pos + this.neg / this.w);
+  }
+
   /**
    * Scores the response first (its loss joins `loss`, decayed by `lossDecay`), then learns it;
    * `score` undefined: the response counts in the totals only.

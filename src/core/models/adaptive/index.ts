@@ -7,8 +7,10 @@ import type { JsonValue, Predictors } from '../../types.js';
 import { sampleBeta, type Random } from '../../random.js';
 import type { PropensityEstimate, PropensityModel } from '../model.js';
 import { NaiveBayesModel, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
+import { encodePredictors, type EncodedPredictors } from './predictor.js';
 
 export { NaiveBayesModel } from './naive-bayes.js';
+export { encodePredictors, type EncodedPredictors } from './predictor.js';
 export type {
   ModelReport,
   PredictorReport,
@@ -52,6 +54,26 @@ export class AdaptiveModel implements PropensityModel {
       return { propensity: this.explore ? random.next() : 0.5, mean: 0.5, evidence: 0 };
     }
     const { mean, evidence } = m.predict(predictors);
+    const propensity = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
+    return { propensity, mean, evidence };
+  }
+
+  /**
+   * Resolves a predictor record once for many `estimatePrepared` calls (a decision scores the same
+   * record with one model per candidate action). The record must not change while in use.
+   */
+  prepare(predictors: Predictors): EncodedPredictors {
+    return encodePredictors(predictors);
+  }
+
+  /** `estimate` for a record resolved by `prepare`: the same result, without per-model lookups. */
+  estimatePrepared(key: string, prepared: EncodedPredictors, random: Random): PropensityEstimate {
+    const m = this.models.get(key);
+    if (!m) {
+      return { propensity: this.explore ? random.next() : 0.5, mean: 0.5, evidence: 0 };
+    }
+    const mean = m.predictMean(prepared);
+    const evidence = m.evidence;
     const propensity = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
     return { propensity, mean, evidence };
   }

@@ -43,11 +43,27 @@
  *   stored / w; everything is rescaled when w gets large), so decay costs nothing per row.
  * - Bins are regrouped, AUCs, activation and classifier bins recomputed at refresh points
  *   (16, 32, ..., then every `refreshEvery` responses), so that predicting stays cheap.
+ * - Scoring is lookup and add (performance; results are bit-for-bit those of the formulas above):
+ *   after each refresh the active predictors are laid out in three typed arrays (`buildScorer`:
+ *   per predictor its kind, id, numeric bounds or [symbol id, group] pairs, and one
+ *   [version, value] cell per bin). A cell holds the bin's contribution, or NaN for a bin that
+ *   is no evidence, and is valid while its version equals the model's `version`, which every
+ *   change of counts, weights, bins or activation bumps: a model that does not learn computes
+ *   each bin's logarithms once; one that learns between predictions (evaluate) recomputes only
+ *   the bins it reads. The intercept, evidence thresholds and the calibration (bounds and per-bin
+ *   propensities of the selected classifier) are cached the same way. A record scored by many
+ *   models (a decision) is resolved once (`encodePredictors`: values by process-wide predictor
+ *   id, symbols by process-wide symbol id), so each model reads arrays instead of looking up
+ *   properties and symbol maps; an eviction of a grouped symbol (which changes its bin between
+ *   refreshes) sends symbolic predictors back to the binning's own map until the next layout.
+ * - `learn` reads each predictor's value from the record once; the correlation window is a
+ *   row-major ring buffer (one response writes one stretch of memory); correlations at refresh
+ *   centre each predictor's window contributions once, then each pair costs one dot product.
  */
 import type { Predictors, PredictorValue } from '../../types.js';
-import { DEFAULT_BINNING, type BinningConfig } from './binning.js';
+import { DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
 import { Classifier, type ClassifierState } from './classifier.js';
-import { Predictor, type PredictorState } from './predictor.js';
+import { encodedSymbol, internSymbol, Predictor, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
 
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
@@ -225,6 +241,22 @@ export interface NaiveBayesState {
   groupedWith: Record<string, string>;
 }
 
+/** Kinds of active predictors in the scorer. */
+const NUMERIC = 0;
+const SYMBOLIC = 1;
+const OTHER = 2;
+/** Ints per active predictor in the scorer's `sMeta`, and their offsets. */
+const META = 9;
+const M_KIND = 0;
+const M_ID = 1;
+const M_LOCAL = 2;
+const M_TABLE = 3;
+const M_BOUNDS = 4;
+const M_INTERVALS = 5;
+const M_SYMBOLS = 6;
+const M_SYMBOL_COUNT = 7;
+const M_RESIDUAL = 8;
+
 /** Bins with fewer responses than this never count as evidence (whatever the options say). */
 const MIN_BIN_EVIDENCE = 1e-6;
 
@@ -250,10 +282,34 @@ export class NaiveBayesModel {
   /** The classifier in use: lowest recent prequential log loss. */
   private selected = 0;
   private readonly lossDecay: number;
-  /** Window of recent values per tracked predictor (ring buffer, one column per predictor). */
-  private readonly window: Array<Array<PredictorValue | undefined>> = [];
+  /**
+   * Window of recent values of the tracked predictors: a ring buffer of rows, row r holding the
+   * value of predictor i at r * windowStride + i (i < windowColumns).
+   */
+  private window: Array<PredictorValue | undefined> = [];
+  private windowStride = 0;
+  private windowColumns = 0;
+  /** Reused per `learn`: each predictor's value in the record being learnt. */
+  private readonly row: Array<PredictorValue | undefined> = [];
   private windowPos = 0;
   private windowCount = 0;
+  /**
+   * Bumped whenever counts, bins, weights or activation change; stamps the scoring caches
+   * (the intercept's logarithms here, per-bin values in each predictor).
+   */
+  private version = 0;
+  private interceptStamp = -1;
+  private lnPos = 0;
+  private lnNeg = 0;
+  /** Bumped when the active predictors or their bins change (refresh, load); see `buildScorer`. */
+  private structure = 0;
+  private scorerStructure = -1;
+  private sPreds: Predictor[] = [];
+  private sMeta = new Int32Array(0);
+  private sNum = new Float64Array(0);
+  private sTable = new Float64Array(0);
+  private readonly layout: LayoutCounter = { changes: 0 };
+  private scorerLayout = 0;
 
   constructor(options: NaiveBayesOptions = {}) {
     this.options = resolveOptions(options);
@@ -302,30 +358,166 @@ export class NaiveBayesModel {
   /** Active predictors that took part in the last `scoreOf` (their row's bin held evidence). */
   private lastCount = 0;
 
-  /** The score; sets `lastCount`. */
-  private scoreOf(predictors: Predictors): number {
-    const w = this.w;
-    const lnPos = Math.log(1 + this.totalPos / w);
-    const lnNeg = Math.log(1 + this.totalNeg / w);
-    let sum = lnPos - lnNeg;
-    // predictors that saw every response share the model's totals and so their log terms
-    const shared = lnNeg - lnPos;
-    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
-    const active = this.active;
+  /**
+   * The score; sets `lastCount`. The value of each active predictor comes from `local` (values
+   * by predictor index, while learning), else `encoded` (values by predictor id, for a record
+   * scored by many models), else the record itself.
+   */
+  private scoreOf(predictors: Predictors, encoded?: EncodedPredictors, local?: ArrayLike<PredictorValue | undefined>): number {
+    if (this.scorerStructure !== this.structure) this.buildScorer();
+    const version = this.version;
+    const preds = this.sPreds;
+    const nAct = preds.length;
+    const num = this.sNum;
+    if (this.interceptStamp !== version) {
+      const w = this.w;
+      this.lnPos = Math.log(1 + this.totalPos / w);
+      this.lnNeg = Math.log(1 + this.totalNeg / w);
+      const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+      for (let k = 0; k < nAct; k++) num[k] = preds[k]!.evidenceThreshold(w, minE, sparse);
+      this.interceptStamp = version;
+    }
+    let sum = this.lnPos - this.lnNeg;
+    const meta = this.sMeta;
+    const table = this.sTable;
+    const values = encoded !== undefined ? encoded.values : undefined;
+    const nValues = values !== undefined && local === undefined ? values.length : -1;
+    // symbol groups as laid out, unless a grouped symbol was evicted since
+    const symbols = this.layout.changes === this.scorerLayout;
     let n = 0;
-    for (let k = 0; k < active.length; k++) {
-      const p = this.preds[active[k]!]!;
-      const bin = p.index(predictors[p.name]);
-      // a bin without (enough) responses is no evidence: the predictor sits this row out
-      if (p.posOf(bin) + p.negOf(bin) < p.evidenceThreshold(w, minE, sparse)) continue;
-      sum +=
-        p.totalPos === this.totalPos && p.totalNeg === this.totalNeg
-          ? p.contributionGiven(bin, w, shared)
-          : p.contribution(bin, w);
+    for (let k = 0, m = 0; k < nAct; k++, m += META) {
+      // (a predictor created after the record was encoded reads the record itself)
+      const id = meta[m + M_ID]!;
+      const kind = meta[m + M_KIND]!;
+      let bin: number;
+      if (kind === NUMERIC) {
+        const x = toNumber(local !== undefined ? local[meta[m + M_LOCAL]!] : id < nValues ? values![id] : predictors[preds[k]!.name]);
+        const nInt = meta[m + M_INTERVALS]!;
+        if (x !== x) bin = nInt;
+        else {
+          // first interval whose upper bound >= x (the last bound is +Infinity)
+          const base = meta[m + M_BOUNDS]!;
+          let lo = 0;
+          let hi = nInt - 1;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (x <= num[base + mid]!) hi = mid;
+            else lo = mid + 1;
+          }
+          bin = lo;
+        }
+      } else if (kind === SYMBOLIC && symbols && id < nValues) {
+        const sym = encodedSymbol(encoded!, id);
+        const residual = meta[m + M_RESIDUAL]!;
+        if (sym === SYMBOL_MISSING) bin = residual + 1;
+        else {
+          bin = residual;
+          if (sym >= 0) {
+            // grouped symbols: [id, group] pairs sorted by id
+            let lo = meta[m + M_SYMBOLS]!;
+            let hi = lo + meta[m + M_SYMBOL_COUNT]!;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              const key = meta[2 * mid]!;
+              if (key === sym) {
+                bin = meta[2 * mid + 1]!;
+                break;
+              }
+              if (key < sym) lo = mid + 1;
+              else hi = mid;
+            }
+          }
+        }
+      } else {
+        bin = preds[k]!.index(local !== undefined ? local[meta[m + M_LOCAL]!] : id < nValues ? values![id] : predictors[preds[k]!.name]);
+      }
+      // per bin: [version, value]: its contribution, or NaN when the bin holds too little evidence
+      // (the predictor sits this row out); computed once per model version
+      const t = meta[m + M_TABLE]! + 2 * bin;
+      let c: number;
+      if (table[t] === version) c = table[t + 1]!;
+      else {
+        c = this.binValue(preds[k]!, bin, num[k]!);
+        table[t] = version;
+        table[t + 1] = c;
+      }
+      if (c !== c) continue;
+      sum += c;
       n++;
     }
     this.lastCount = n;
     return sum / (1 + n);
+  }
+
+  /**
+   * Lays out the active predictors for scoring (after each refresh), in three arrays so that
+   * scoring a model touches little memory: `sMeta` (per active predictor META ints, then the
+   * [symbol id, group] pairs of symbolic predictors), `sNum` (evidence thresholds, then numeric
+   * bounds) and `sTable` (a [version, value] cell per bin).
+   */
+  private buildScorer(): void {
+    const preds = this.active.map((i) => this.preds[i]!);
+    const nAct = preds.length;
+    const head = new Int32Array(nAct * META);
+    const pairs: number[] = [];
+    let cells = 0;
+    let nBounds = nAct;
+    for (let k = 0; k < nAct; k++) {
+      const p = preds[k]!;
+      const m = k * META;
+      const b = p.binning;
+      head[m + M_ID] = p.id;
+      head[m + M_LOCAL] = this.active[k]!;
+      head[m + M_TABLE] = 2 * cells;
+      cells += p.nBins;
+      head[m + M_KIND] = OTHER;
+      if (b?.type === 'numeric') {
+        head[m + M_KIND] = NUMERIC;
+        head[m + M_BOUNDS] = nBounds;
+        head[m + M_INTERVALS] = b.nBins - 1;
+        nBounds += b.nBins - 1;
+      } else if (b?.type === 'symbolic') {
+        const entries: Array<[number, number]> = [];
+        for (const [symbol, group] of b.groupedSymbols()) entries.push([internSymbol(symbol), group]);
+        if (entries.some(([id]) => id < 0)) continue; // symbol registry full: the binning's own map
+        entries.sort((x, y) => x[0] - y[0]);
+        head[m + M_KIND] = SYMBOLIC;
+        head[m + M_SYMBOLS] = pairs.length / 2;
+        head[m + M_SYMBOL_COUNT] = entries.length;
+        head[m + M_RESIDUAL] = b.nBins - 2;
+        for (const [id, group] of entries) pairs.push(id, group);
+      }
+    }
+    // the pairs live after the heads (at an even index); M_SYMBOLS counts in pairs
+    const pairsAt = 2 * Math.ceil((nAct * META) / 2);
+    const meta = new Int32Array(pairsAt + pairs.length);
+    meta.set(head);
+    meta.set(pairs, pairsAt);
+    for (let k = 0; k < nAct; k++) {
+      if (meta[k * META + M_KIND] === SYMBOLIC) meta[k * META + M_SYMBOLS] = meta[k * META + M_SYMBOLS]! + pairsAt / 2;
+    }
+    const num = new Float64Array(nBounds);
+    for (let k = 0; k < nAct; k++) {
+      const b = preds[k]!.binning;
+      if (meta[k * META + M_KIND] === NUMERIC && b?.type === 'numeric') b.copyBounds(num, meta[k * META + M_BOUNDS]!);
+    }
+    this.sPreds = preds;
+    this.sMeta = meta;
+    this.sNum = num;
+    this.sTable = new Float64Array(2 * cells).fill(-1);
+    this.interceptStamp = -1;
+    this.scorerStructure = this.structure;
+    this.scorerLayout = this.layout.changes;
+  }
+
+  /** What bin `bin` of `p` adds to a score: its contribution, NaN when it is no evidence. */
+  private binValue(p: Predictor, bin: number, threshold: number): number {
+    // a bin without (enough) responses is no evidence: the predictor sits this row out
+    if (p.posOf(bin) + p.negOf(bin) < threshold) return NaN;
+    // predictors that saw every response share the model's totals and so their log terms
+    return p.totalPos === this.totalPos && p.totalNeg === this.totalNeg
+      ? p.contributionGiven(bin, this.w, this.lnNeg - this.lnPos)
+      : p.contribution(bin, this.w);
   }
 
   /**
@@ -349,15 +541,92 @@ export class NaiveBayesModel {
   }
 
   predict(predictors: Predictors): NaiveBayesPrediction {
+    return this.predictFrom(predictors, undefined);
+  }
+
+  /** `predict` for a record resolved once for many models (`encodePredictors`). */
+  predictEncoded(encoded: EncodedPredictors): NaiveBayesPrediction {
+    return this.predictFrom(encoded.record, encoded);
+  }
+
+  private predictFrom(predictors: Predictors, encoded: EncodedPredictors | undefined): NaiveBayesPrediction {
     if (this.totalPos + this.totalNeg <= 0) return { mean: 0.5, evidence: 0, score: 0 };
-    const score = this.scoreOf(predictors);
+    const mean = this.meanFrom(predictors, encoded);
+    return { mean, evidence: this.evidence, score: this.lastPredictedScore };
+  }
+
+  /** `predictEncoded(encoded).mean`, without building the prediction object. */
+  predictMean(encoded: EncodedPredictors): number {
+    if (this.totalPos + this.totalNeg <= 0) return 0.5;
+    return this.meanFrom(encoded.record, encoded);
+  }
+
+  /** The calibrated propensity of a record (the model holds evidence); records it for `learn`. */
+  private meanFrom(predictors: Predictors, encoded: EncodedPredictors | undefined): number {
+    const score = this.scoreOf(predictors, encoded);
     const n = this.lastCount;
     this.lastPredicted = predictors;
     this.lastPredictedScore = score;
     this.lastPredictedCount = n;
     // no predictor took part: the score is the intercept alone, the classifier's totals say
-    return { mean: this.classifier.propensity(n > 0 ? score : undefined), evidence: this.evidence, score };
+    return this.calibrate(n > 0 ? score : undefined);
   }
+
+  /**
+   * `this.classifier.propensity(score)`, from a copy of the selected classifier's bounds and
+   * per-bin propensities cached until the model changes (the version).
+   */
+  private calibrate(score: number | undefined): number {
+    const version = this.version;
+    if (this.cStamp !== version) {
+      const c = this.classifier;
+      this.cReady = c.ready;
+      this.cTotals = c.totalsPropensity();
+      // the bounds change only at a refresh (regroup) or when another classifier is selected
+      if (this.cReady && (this.cStructure !== this.structure || this.cSelected !== this.selected)) {
+        const need = c.nBins + 2;
+        if (this.cBounds.length < need) {
+          this.cBounds = new Float64Array(need);
+          this.cCells = new Float64Array(2 * need).fill(-1);
+        }
+        this.cIntervals = c.copyBounds(this.cBounds);
+        this.cStructure = this.structure;
+        this.cSelected = this.selected;
+      }
+      this.cStamp = version;
+    }
+    if (score === undefined || !this.cReady) return this.cTotals;
+    const nInt = this.cIntervals;
+    let k: number;
+    if (score !== score) k = nInt;
+    else {
+      const bounds = this.cBounds;
+      let lo = 0;
+      let hi = nInt - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (score <= bounds[mid]!) hi = mid;
+        else lo = mid + 1;
+      }
+      k = lo;
+    }
+    const cells = this.cCells;
+    if (cells[2 * k] === version) return cells[2 * k + 1]!;
+    const p = this.classifier.binPropensity(k);
+    cells[2 * k] = version;
+    cells[2 * k + 1] = p;
+    return p;
+  }
+
+  /** Calibration cache (see `calibrate`), stamped with the version. */
+  private cStamp = -1;
+  private cReady = false;
+  private cTotals = 0.5;
+  private cIntervals = 0;
+  private cStructure = -1;
+  private cSelected = -1;
+  private cBounds = new Float64Array(0);
+  private cCells = new Float64Array(0);
 
   /** The record, score and count of the last `predict`, for `learn(..., knownScore)`. */
   private lastPredicted: Predictors | undefined;
@@ -371,16 +640,22 @@ export class NaiveBayesModel {
   learn(predictors: Predictors, positive: boolean, knownScore?: number): void {
     // The score with the model as it was before this response feeds the classifier; a score in
     // which no predictor took part (the intercept alone) counts in the classifiers' totals only.
+    // each predictor's value, read from the record once
+    const preds = this.preds;
+    const row = this.row;
+    const known = preds.length;
+    for (let i = 0; i < known; i++) row[i] = predictors[preds[i]!.name];
     let score: number | undefined;
     if (this.totalPos + this.totalNeg > 0) {
       if (knownScore !== undefined && this.lastPredicted === predictors && this.lastPredictedScore === knownScore) {
         if (this.lastPredictedCount > 0) score = knownScore;
       } else {
-        const s = this.scoreOf(predictors);
+        const s = this.scoreOf(predictors, undefined, row);
         if (this.lastCount > 0) score = s;
       }
     }
     this.lastPredicted = undefined;
+    this.version++;
     this.w *= this.growth;
     const w = this.w;
     // counts
@@ -388,13 +663,10 @@ export class NaiveBayesModel {
     this.select();
     if (positive) this.totalPos += w;
     else this.totalNeg += w;
-    const preds = this.preds;
-    for (let i = 0; i < preds.length; i++) {
-      const p = preds[i]!;
-      p.add(predictors[p.name], positive, w);
-    }
+    for (let i = 0; i < known; i++) preds[i]!.add(row[i], positive, w);
     this.addNewPredictors(predictors, positive, w);
-    this.remember(predictors);
+    for (let i = known; i < preds.length; i++) row[i] = predictors[preds[i]!.name];
+    this.remember(row);
     this.responses++;
     if (w > RESCALE_AT) this.rescale(1 / w);
     if (this.responses >= this.nextRefresh) {
@@ -409,7 +681,7 @@ export class NaiveBayesModel {
     for (const name in predictors) {
       if (this.byName.has(name) || predictors[name] === undefined) continue;
       if (this.preds.length >= this.options.maxPredictors) return;
-      const p = new Predictor(name, this.options);
+      const p = new Predictor(name, this.options, this.layout);
       // Responses before this one: the predictor was missing then.
       const beforePos = this.totalPos - (positive ? w : 0);
       const beforeNeg = this.totalNeg - (positive ? 0 : w);
@@ -423,28 +695,45 @@ export class NaiveBayesModel {
     }
   }
 
-  /** Keeps the values of tracked predictors in the correlation window. */
-  private remember(predictors: Predictors): void {
+  /**
+   * Keeps the values of tracked predictors in the correlation window; `row[i]` is the value of
+   * predictor i. The window is row-major (one response's values side by side), so a response
+   * writes one stretch of memory.
+   */
+  private remember(row: ArrayLike<PredictorValue | undefined>): void {
     const size = this.options.correlationWindow;
     if (size === 0) return;
     const m = Math.min(this.options.maxCorrelated, this.preds.length);
-    while (this.window.length < m) this.window.push(new Array<PredictorValue | undefined>(size));
+    if (m > this.windowStride) {
+      // widen the rows; columns new to the window read undefined for earlier responses
+      const stride = Math.min(Math.max(m, 2 * this.windowStride, 8), Math.max(m, this.options.maxCorrelated));
+      const wider = new Array<PredictorValue | undefined>(size * stride);
+      for (let r = 0; r < size; r++) {
+        for (let i = 0; i < this.windowColumns; i++) wider[r * stride + i] = this.window[r * this.windowStride + i];
+      }
+      this.window = wider;
+      this.windowStride = stride;
+    }
+    if (m > this.windowColumns) this.windowColumns = m;
     const pos = this.windowPos;
-    for (let i = 0; i < m; i++) this.window[i]![pos] = predictors[this.preds[i]!.name];
+    const at = pos * this.windowStride;
+    const window = this.window;
+    for (let i = 0; i < m; i++) window[at + i] = row[i];
     this.windowPos = pos + 1 === size ? 0 : pos + 1;
     if (this.windowCount < size) this.windowCount++;
   }
 
   /** Contributions of predictor i over the window's rows (current bins). */
   private windowContributions(i: number): Float64Array | undefined {
-    const col = this.window[i];
-    if (!col || this.windowCount === 0) return undefined;
+    if (i >= this.windowColumns || this.windowCount === 0) return undefined;
+    const stride = this.windowStride;
+    const window = this.window;
     const p = this.preds[i]!;
     const perBin = new Float64Array(p.nBins);
     const minW = p.evidenceThreshold(this.w, this.options.contributionMinEvidence, this.options.skipSparseBins);
     for (let b = 0; b < perBin.length; b++) perBin[b] = p.posOf(b) + p.negOf(b) < minW ? 0 : p.contribution(b, this.w);
     const out = new Float64Array(this.windowCount);
-    for (let r = 0; r < this.windowCount; r++) out[r] = perBin[p.index(col[r])]!;
+    for (let r = 0; r < this.windowCount; r++) out[r] = perBin[p.index(window[r * stride + i])]!;
     return out;
   }
 
@@ -460,6 +749,7 @@ export class NaiveBayesModel {
   }
 
   private rescale(f: number): void {
+    this.version++;
     this.totalPos *= f;
     this.totalNeg *= f;
     for (const p of this.preds) p.rescale(f);
@@ -468,6 +758,8 @@ export class NaiveBayesModel {
 
   /** Regroups bins, recomputes AUCs, activation, correlation groups and classifier bins. */
   refresh(): void {
+    this.version++;
+    this.structure++;
     for (const p of this.preds) p.refresh(this.w);
     const o = this.options;
     const eligible: number[] = [];
@@ -482,9 +774,10 @@ export class NaiveBayesModel {
     this.leader.clear();
     // With too few recent rows (e.g. just after loading a state) the previous groups stand.
     const measured = this.windowCount >= Math.min(100, this.options.correlationWindow) && this.windowCount > 0;
-    const contributions = new Map<number, Float64Array | undefined>();
-    const contrib = (i: number): Float64Array | undefined => {
-      if (!contributions.has(i)) contributions.set(i, this.windowContributions(i));
+    // each predictor's window contributions, centred once (pearson() for every pair, by parts)
+    const contributions = new Map<number, Centred | undefined>();
+    const contrib = (i: number): Centred | undefined => {
+      if (!contributions.has(i)) contributions.set(i, centre(this.windowContributions(i)));
       return contributions.get(i);
     };
     for (const i of eligible) {
@@ -493,7 +786,7 @@ export class NaiveBayesModel {
         const ci = contrib(i);
         for (const a of active) {
           const ca = contrib(a);
-          if (ci && ca && Math.abs(pearson(ci, ca)) >= o.correlationThreshold) {
+          if (ci && ca && Math.abs(pearsonCentred(ci, ca)) >= o.correlationThreshold) {
             leader = a;
             break;
           }
@@ -606,6 +899,7 @@ export class NaiveBayesModel {
    * correlation window. Classifiers merge with the other's classifier of the same half-life.
    */
   merge(other: NaiveBayesModel): this {
+    this.version++;
     const f = this.w / other.w;
     this.totalPos += other.totalPos * f;
     this.totalNeg += other.totalNeg * f;
@@ -613,7 +907,7 @@ export class NaiveBayesModel {
     other.preds.forEach((op) => {
       let i = this.byName.get(op.name);
       if (i === undefined) {
-        const p = new Predictor(op.name, this.options);
+        const p = new Predictor(op.name, this.options, this.layout);
         // it was missing for everything this model saw before
         const beforePos = this.totalPos - other.totalPos * f;
         const beforeNeg = this.totalNeg - other.totalNeg * f;
@@ -640,12 +934,13 @@ export class NaiveBayesModel {
     this.select();
     // the other's recent rows join the correlation window (oldest first)
     const size = other.options.correlationWindow;
+    const row = new Array<PredictorValue | undefined>(this.preds.length);
     for (let k = 0; k < other.windowCount; k++) {
       const r = other.windowCount < size ? k : (other.windowPos + k) % size;
-      const row: Predictors = {};
-      for (let oi = 0; oi < other.window.length; oi++) {
-        const v = other.window[oi]![r];
-        if (v !== undefined) row[other.preds[oi]!.name] = v;
+      row.fill(undefined);
+      for (let oi = 0; oi < other.windowColumns; oi++) {
+        const v = other.window[r * other.windowStride + oi];
+        if (v !== undefined) row[this.byName.get(other.preds[oi]!.name)!] = v;
       }
       this.remember(row);
     }
@@ -677,7 +972,7 @@ export class NaiveBayesModel {
     model.responses = state.responses;
     for (const ps of state.predictors) {
       model.byName.set(ps.name, model.preds.length);
-      model.preds.push(Predictor.fromJSON(ps, o));
+      model.preds.push(Predictor.fromJSON(ps, o, model.layout));
     }
     model.classifiers = state.classifiers.map((c) => Classifier.fromJSON(c, o.classifierBins, o.activationMinCount));
     model.select();
@@ -689,6 +984,7 @@ export class NaiveBayesModel {
     };
     model.active = state.active.map(index).sort((a, b) => a - b);
     for (const [name, leader] of Object.entries(state.groupedWith)) model.leader.set(index(name), index(leader));
+    model.structure++;
     return model;
   }
 }
@@ -727,6 +1023,40 @@ function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
   return p;
+}
+
+/** A series minus its mean, and its sum of squared deviations (as `pearson` computes them). */
+interface Centred {
+  d: Float64Array;
+  ss: number;
+}
+
+function centre(a: Float64Array | undefined): Centred | undefined {
+  if (!a) return undefined;
+  const n = a.length;
+  let sa = 0;
+  for (let r = 0; r < n; r++) sa += a[r]!;
+  const ma = sa / n;
+  const d = new Float64Array(n);
+  let ss = 0;
+  for (let r = 0; r < n; r++) {
+    const da = a[r]! - ma;
+    d[r] = da;
+    ss += da * da;
+  }
+  return { d, ss };
+}
+
+/** `pearson(a, b)` of two centred series of the same length (the same value, bit for bit). */
+function pearsonCentred(a: Centred, b: Centred): number {
+  const n = Math.min(a.d.length, b.d.length);
+  if (n < 2 || a.d.length !== b.d.length) return NaN;
+  const da = a.d;
+  const db = b.d;
+  let cov = 0;
+  for (let r = 0; r < n; r++) cov += da[r]! * db[r]!;
+  if (a.ss <= 1e-12 || b.ss <= 1e-12) return NaN;
+  return cov / Math.sqrt(a.ss * b.ss);
 }
 
 function pearson(a: Float64Array, b: Float64Array): number {

@@ -2,13 +2,16 @@
  * One predictor of an adaptive model: its binning (numeric or symbolic, decided by the first
  * non-missing value it sees), its naive-Bayes contribution per bin, and its own AUC.
  * A predictor seen only missing so far has a single missing bin and never becomes active.
+ * Each predictor has a process-wide id (`predictorId`), so that a record scored by many models is
+ * resolved once into an array (`encodePredictors`).
  */
-import type { PredictorValue } from '../../types.js';
+import type { Predictors, PredictorValue } from '../../types.js';
 import {
   NumericBinning,
   SymbolicBinning,
   type Binning,
   type BinningConfig,
+  type LayoutCounter,
   type NumericBinningState,
   type SymbolicBinningState,
 } from './binning.js';
@@ -20,6 +23,85 @@ export interface PredictorState {
   /** Missing counts seen before the type was known (inflated units). */
   pendingMissing: [number, number];
   auc: number;
+}
+
+/**
+ * Process-wide ids of predictor names, so that a predictor record can be resolved once into an
+ * array indexed by id (`encodePredictors`) and then read by every model of a decision without a
+ * property lookup per model and predictor. Grows with the distinct names of predictors created
+ * (each model holds at most `maxPredictors`).
+ */
+const predictorIds = new Map<string, number>();
+
+export function predictorId(name: string): number {
+  let id = predictorIds.get(name);
+  if (id === undefined) {
+    id = predictorIds.size;
+    predictorIds.set(name, id);
+  }
+  return id;
+}
+
+/**
+ * Process-wide ids of the symbols that some model has in a behaviour group (interned when a model
+ * lays out its scorer), so a decision resolves a symbolic value once and each model finds its
+ * group by a search over integers. Bounded: beyond MAX_SYMBOL_IDS symbols, models fall back to
+ * their own symbol maps.
+ */
+const symbolIds = new Map<string, number>();
+const MAX_SYMBOL_IDS = 1_000_000;
+
+/** The id of a symbol, interning it; -1 when the registry is full. */
+export function internSymbol(symbol: string): number {
+  let id = symbolIds.get(symbol);
+  if (id === undefined) {
+    if (symbolIds.size >= MAX_SYMBOL_IDS) return -1;
+    id = symbolIds.size;
+    symbolIds.set(symbol, id);
+  }
+  return id;
+}
+
+/** A predictor record resolved by predictor id (see `encodePredictors`). */
+export interface EncodedPredictors {
+  /** The record it was built from. */
+  readonly record: Predictors;
+  /** values[predictorId(name)] = record[name] for every own enumerable name of the record. */
+  readonly values: ReadonlyArray<PredictorValue | undefined>;
+  /** Per predictor id, the value's symbol id once looked up (see `encodedSymbol`). */
+  readonly symbols: Int32Array;
+}
+
+/** Resolves a record by predictor id: one pass over its names, for many models to read. */
+export function encodePredictors(record: Predictors): EncodedPredictors {
+  const values = new Array<PredictorValue | undefined>(predictorIds.size);
+  for (const name in record) {
+    const id = predictorIds.get(name);
+    if (id !== undefined) values[id] = record[name];
+  }
+  return { record, values, symbols: new Int32Array(values.length).fill(SYMBOL_UNKNOWN) };
+}
+
+const SYMBOL_UNKNOWN = -2;
+/** `encodedSymbol` of a missing value (null, undefined, empty string). */
+export const SYMBOL_MISSING = -3;
+
+/**
+ * The symbol id of the value of predictor `id` (< values.length): SYMBOL_MISSING for a missing
+ * value, -1 for a symbol no model has grouped (not cached: a model may intern it later).
+ */
+export function encodedSymbol(encoded: EncodedPredictors, id: number): number {
+  const known = encoded.symbols[id]!;
+  if (known !== SYMBOL_UNKNOWN) return known;
+  const value = encoded.values[id];
+  if (value === null || value === undefined || value === '') {
+    encoded.symbols[id] = SYMBOL_MISSING;
+    return SYMBOL_MISSING;
+  }
+  const symbol = symbolIds.get(typeof value === 'string' ? value : String(value));
+  if (symbol === undefined) return -1;
+  encoded.symbols[id] = symbol;
+  return symbol;
 }
 
 function isMissingValue(value: PredictorValue | undefined): boolean {
@@ -36,10 +118,17 @@ export class Predictor {
   /** AUC from the coarse bins at the last refresh (folded, >= 0.5). */
   auc = 0.5;
 
+  /** predictorId(name). */
+  readonly id: number;
+
   constructor(
     readonly name: string,
     private readonly config: BinningConfig,
-  ) {}
+    /** The model's count of symbol-map changes (see SymbolicBinning.groupedSymbols). */
+    private readonly layout?: LayoutCounter,
+  ) {
+    this.id = predictorId(name);
+  }
 
   get type(): 'numeric' | 'symbolic' | 'unknown' {
     return this.binning?.type ?? 'unknown';
@@ -120,7 +209,7 @@ export class Predictor {
   }
 
   private createBinning(type: 'numeric' | 'symbolic'): void {
-    const b = type === 'numeric' ? new NumericBinning(this.config.fineBins) : new SymbolicBinning(this.config.maxSymbols);
+    const b = type === 'numeric' ? new NumericBinning(this.config.fineBins) : new SymbolicBinning(this.config.maxSymbols, this.layout);
     const m = b.missingIndex;
     b.pos[m] = this.pendingPos;
     b.neg[m] = this.pendingNeg;
@@ -180,13 +269,13 @@ export class Predictor {
     };
   }
 
-  static fromJSON(state: PredictorState, config: BinningConfig): Predictor {
-    const p = new Predictor(state.name, config);
+  static fromJSON(state: PredictorState, config: BinningConfig, layout?: LayoutCounter): Predictor {
+    const p = new Predictor(state.name, config, layout);
     if (state.binning) {
       p.binning =
         state.binning.type === 'numeric'
           ? NumericBinning.fromJSON(state.binning, config.fineBins)
-          : SymbolicBinning.fromJSON(state.binning, config.maxSymbols);
+          : SymbolicBinning.fromJSON(state.binning, config.maxSymbols, layout);
       for (let i = 0; i < p.binning.nBins; i++) {
         p.totalPos += p.binning.pos[i]!;
         p.totalNeg += p.binning.neg[i]!;
