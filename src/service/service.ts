@@ -191,11 +191,10 @@ export class DecisionService {
     const now = this.clock.now();
     const today = dayOf(now);
     const needsLoad = catalog.advisors.length > 0 && (catalog.candidatesByChannel.get(input.channel) ?? []).some((c) => c.action.topic !== undefined);
-    // One read each, in parallel: profile, the whole history summary the policies need, preferences, advisor load.
-    const [profile, history, stored, load] = await Promise.all([
-      this.store.getProfile(input.customerId),
-      catalog.historyDays > 0 ? this.store.getHistory(input.customerId, addDays(today, -catalog.historyDays)) : Promise.resolve([]),
-      this.store.getPreferences(input.customerId),
+    // One read for the customer (profile, preferences and the history summary the policies need),
+    // and the advisors' load of the week when a conversation could be offered.
+    const [{ profile, history, preferences: stored }, load] = await Promise.all([
+      this.store.getDecisionInputs(input.customerId, catalog.historyDays > 0 ? addDays(today, -catalog.historyDays) : null),
       needsLoad ? this.store.getAdvisorLoad(isoWeek(now)) : Promise.resolve({}),
     ]);
     const context = input.context ?? {};

@@ -514,6 +514,25 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect(replaced.preferences).toStrictEqual(none);
       });
 
+      it('reads profile, preferences and history of a customer at once, as the single reads give them', async () => {
+        expect(await store.getDecisionInputs('c1', '2026-01-01')).toStrictEqual({ profile: undefined, preferences: undefined, history: [] });
+        await store.putProfile('c1', { age: 40, tags: ['a'], nested: { x: 1 } }, T0);
+        await store.putPreferences('c1', preferences, T0);
+        const rows = [
+          { day: '2026-02-02', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided' as const, count: 1 },
+          { day: '2026-02-01', channel: 'email', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided' as const, count: 2 },
+          { day: '2025-12-31', channel: 'web', issue: 'risk', group: 'fraud', actionId: 'fraud-alert', outcome: 'decided' as const, count: 1 },
+        ];
+        await store.saveDecision(decision('h1', 'c1'), { history: rows });
+        const inputs = await store.getDecisionInputs('c1', '2026-01-01');
+        expect(inputs.profile).toStrictEqual(await store.getProfile('c1'));
+        expect(inputs.preferences).toStrictEqual(await store.getPreferences('c1'));
+        expect(inputs.history).toStrictEqual(await store.getHistory('c1', '2026-01-01'));
+        expect(inputs.history.map((r) => r.day)).toEqual(['2026-02-01', '2026-02-02']);
+        expect((await store.getDecisionInputs('c1', null)).history).toEqual([]);
+        expect((await store.getDecisionInputs('c2', '2026-01-01')).profile).toBeUndefined();
+      });
+
       it('puts many customers’ preferences at once; the last duplicate wins', async () => {
         const consent = (marketingConsent: boolean | null): CustomerPreferences => ({ ...preferences, marketingConsent });
         await store.putPreferences('c0', consent(null), T0);

@@ -59,6 +59,14 @@ export interface StoredPreferences {
   updatedAt: string;
 }
 
+/** What a decision reads about its customer, in one call (one round trip where the store can). */
+export interface DecisionInputs {
+  profile: CustomerProfile | undefined;
+  preferences: StoredPreferences | undefined;
+  /** The history summary from `sinceDay`; empty when `sinceDay` is null (the catalog needs none). */
+  history: HistoryRow[];
+}
+
 export interface ImpactFilter {
   channel?: string;
   /** The issue of the decision's first-ranked action. */
@@ -119,6 +127,8 @@ export interface Store {
 
   // --- preferences and advisors
   getPreferences(customerId: string): Promise<StoredPreferences | undefined>;
+  /** Profile, preferences and history summary (from `sinceDay`, or none when null) of one customer at once. */
+  getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs>;
   /** Replace the customer's preferences. Erased with the customer. */
   putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences>;
   /** Replace many customers' preferences in one transaction (demo seeding, bulk loads); the last duplicate wins. */

@@ -28,6 +28,7 @@ import type {
   Store,
   StoredCatalog,
   StoredPreferences,
+  DecisionInputs,
 } from '../store.js';
 import { catalogChecksum, lastProfilePerCustomer, maskUrlPassword, storeError, toHistory, toResponse, toCatalogInfo, type CatalogRow, type HistoryDbRow, type ResponseRow } from '../support.js';
 import { migratePostgres, quoteIdentifier } from './migrations.js';
@@ -185,6 +186,14 @@ function buildSql(schema: string) {
         AND ($4::text IS NULL OR d.channel = $4) AND ($5::text IS NULL OR d.top_issue = $5)
       GROUP BY coalesce(d.control_group, false)`,
     getPreferences: `SELECT customer_id, document, updated_at FROM ${s}.preferences WHERE customer_id = $1`,
+    // Everything a decision reads about its customer, in one round trip.
+    decisionInputs: `SELECT
+        (SELECT row_to_json(p) FROM (SELECT ${profileColumns} FROM ${s}.profiles WHERE customer_id = $1) p) AS profile,
+        (SELECT row_to_json(q) FROM (SELECT customer_id, document, updated_at FROM ${s}.preferences WHERE customer_id = $1) q) AS preferences,
+        CASE WHEN $2::text IS NULL THEN '[]'::json ELSE
+          (SELECT coalesce(json_agg(h ORDER BY h.day COLLATE "C", h.channel COLLATE "C", h.action_id COLLATE "C", h.outcome COLLATE "C", h.issue COLLATE "C", h.grp COLLATE "C"), '[]'::json)
+           FROM (SELECT day, channel, issue, grp, action_id, outcome, count FROM ${s}.ih_daily WHERE customer_id = $1 AND day >= $2) h)
+        END AS history`,
     putPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at) VALUES ($1, $2::json, $3)
       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
     putManyPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at)
@@ -456,6 +465,22 @@ export class PostgresStore implements Store {
   }
 
   // --- preferences and advisors
+
+  async getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
+    const result = await this.query<{
+      profile: ProfileRow | null;
+      preferences: { customer_id: string; document: CustomerPreferences; updated_at: string } | null;
+      history: HistoryDbRow[];
+    }>('getDecisionInputs', this.sql.decisionInputs, [customerId, sinceDay]);
+    const row = result.rows[0];
+    return {
+      profile: row?.profile ? toProfile(row.profile) : undefined,
+      preferences: row?.preferences
+        ? { customerId: row.preferences.customer_id, preferences: row.preferences.document, updatedAt: row.preferences.updated_at }
+        : undefined,
+      history: (row?.history ?? []).map(toHistory),
+    };
+  }
 
   async getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
     const result = await this.query<{ customer_id: string; document: CustomerPreferences; updated_at: string }>(

@@ -25,6 +25,7 @@ import type {
   Store,
   StoredCatalog,
   StoredPreferences,
+  DecisionInputs,
 } from '../store.js';
 import { catalogChecksum, lastProfilePerCustomer, mergeAttributes, parseJsonColumn, storeError, toHistory, toResponse, toCatalogInfo, type CatalogRow, type HistoryDbRow, type ResponseRow } from '../support.js';
 import { migrateSqlite } from './migrations.js';
@@ -414,15 +415,22 @@ export class SqliteStore implements Store {
 
   // --- preferences and advisors
 
+  getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
+    return this.run('getDecisionInputs', (s) => {
+      const profile = s.getProfile.get(customerId);
+      const preferences = s.getPreferences.get(customerId);
+      return {
+        profile: profile ? toProfile(profile) : undefined,
+        preferences: preferences ? toPreferences(preferences) : undefined,
+        history: sinceDay === null ? [] : s.getHistory.all(customerId, sinceDay).map(toHistory),
+      };
+    });
+  }
+
   getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
     return this.run('getPreferences', (s) => {
       const row = s.getPreferences.get(customerId);
-      if (!row) return undefined;
-      return {
-        customerId: row.customer_id,
-        preferences: parseJsonColumn<CustomerPreferences>(row.document, `preferences ${row.customer_id}`),
-        updatedAt: row.updated_at,
-      };
+      return row ? toPreferences(row) : undefined;
     });
   }
 
@@ -528,4 +536,12 @@ export class SqliteStore implements Store {
       return Promise.reject(storeError('sqlite', 'close', cause));
     }
   }
+}
+
+function toPreferences(row: { customer_id: string; document: string; updated_at: string }): StoredPreferences {
+  return {
+    customerId: row.customer_id,
+    preferences: parseJsonColumn<CustomerPreferences>(row.document, `preferences ${row.customer_id}`),
+    updatedAt: row.updated_at,
+  };
 }
