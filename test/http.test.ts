@@ -495,3 +495,19 @@ describe('storable input', () => {
     expect((await server.app.inject({ method: 'GET', url: '/v1/customers/zoe' })).statusCode).toBe(404);
   });
 });
+
+describe('models per treatment', () => {
+  it('a response teaches the model of the treatment that was shown', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    delete doc['issues'][1].groups[0].actions[0].propensity;
+    doc['models'] = { perTreatment: true };
+    expect((await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc })).statusCode).toBe(200);
+    const { body } = await post('/v1/decisions', { customerId: 'visitor-9', channel: 'web', context: { intent: 'cancel' } });
+    expect(body.actions[0]).toMatchObject({ actionId: 'fee-waiver', treatmentId: 'fee-waiver-web' });
+    await post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome: 'accepted' });
+    const models = (await server.app.inject({ method: 'GET', url: '/v1/models' })).json();
+    expect(models.models.map((m: { key: string }) => m.key)).toEqual(['fee-waiver/web/inbound/fee-waiver-web']);
+    const report = await server.app.inject({ method: 'GET', url: '/v1/models/fee-waiver/web/inbound/fee-waiver-web' });
+    expect(report.json()).toMatchObject({ responses: 1, positives: 1 });
+  });
+});

@@ -316,7 +316,12 @@ export class DecisionService {
     const action = this.active.actionsById.get(input.actionId);
     let learned: ResponseOutput['learned'] = 'none';
     if (verdict !== 'none' && !alreadyLearned && action && action.fixedPropensity === undefined) {
-      this.model.learn(modelKey({ actionId: input.actionId, channel: decision.channel, direction: decision.direction }), decision.predictors, verdict === 'positive');
+      const treatmentId = this.active.models.perTreatment ? offeredAction.treatmentId : undefined;
+      this.model.learn(
+        modelKey({ actionId: input.actionId, channel: decision.channel, direction: decision.direction, treatmentId }),
+        decision.predictors,
+        verdict === 'positive',
+      );
       learned = verdict;
     }
     return { decisionId: input.decisionId, actionId: input.actionId, outcome: input.outcome, recorded: true, learned };

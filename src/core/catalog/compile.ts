@@ -19,6 +19,7 @@ import {
   type PolicyLevel,
   type PolicyStage,
   type TreatmentDef,
+  type ModelsDef,
 } from './types.js';
 
 export interface CompiledPolicy {
@@ -90,6 +91,10 @@ export interface CompiledCatalog {
   contactPolicies: ContactPoliciesDef;
   advisors: readonly AdvisorDef[];
   controlGroup: ControlGroupDef;
+  /** Model keying and predictor selection (`models` section). */
+  models: ModelsDef;
+  /** Keeps a predictor name or not, per `models.predictors` (memoised per name). */
+  keepPredictor: (name: string) => boolean;
   /** Days of interaction history the contact policies need (how far back a decision reads). */
   historyDays: number;
 }
@@ -212,6 +217,8 @@ export function compileCatalog(document: CatalogDocument, version: number, rules
     contactPolicies,
     advisors: document.advisors ?? [],
     controlGroup: document.controlGroup ?? { share: 0.02, period: 'quarter' },
+    models: document.models ?? { perTreatment: false, predictors: { include: [], exclude: [] } },
+    keepPredictor: predictorFilter(document.models?.predictors ?? { include: [], exclude: [] }),
     historyDays,
     channels,
     actions,
@@ -219,5 +226,21 @@ export function compileCatalog(document: CatalogDocument, version: number, rules
     candidatesByChannel,
     contextWeights,
     minPropensity: document.relevance.minPropensity,
+  };
+}
+
+/** A memoised filter for predictor names: `include` (empty: everything) minus `exclude`; `x*` matches by prefix. */
+export function predictorFilter(spec: { include: string[]; exclude: string[] }): (name: string) => boolean {
+  if (spec.include.length === 0 && spec.exclude.length === 0) return () => true;
+  const matches = (patterns: string[], name: string): boolean =>
+    patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
+  const memo = new Map<string, boolean>();
+  return (name: string): boolean => {
+    let keep = memo.get(name);
+    if (keep === undefined) {
+      keep = (spec.include.length === 0 || matches(spec.include, name)) && !matches(spec.exclude, name);
+      if (memo.size < 100_000) memo.set(name, keep);
+    }
+    return keep;
   };
 }

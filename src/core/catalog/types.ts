@@ -161,6 +161,17 @@ export interface ControlGroupDef {
   period: ControlPeriod;
 }
 
+/** How the adaptive models are keyed and which predictors they see. */
+export interface ModelsDef {
+  /** One model per treatment (action x channel x direction x treatment) instead of per action x channel x direction. Default false. */
+  perTreatment: boolean;
+  /**
+   * Predictor names to keep (empty: all) and to drop, exact (`customer.age`) or by prefix with a
+   * trailing `*` (`customer.*`, `ih.*`). Exclusions win.
+   */
+  predictors: { include: string[]; exclude: string[] };
+}
+
 export interface CatalogDocument {
   name?: string;
   channels: ChannelDef[];
@@ -172,6 +183,7 @@ export interface CatalogDocument {
   contactPolicies?: ContactPoliciesDef;
   advisors?: AdvisorDef[];
   controlGroup?: ControlGroupDef;
+  models?: ModelsDef;
 }
 
 export const POLICY_STAGES = ['eligibility', 'applicability', 'suitability'] as const;

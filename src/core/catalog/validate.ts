@@ -32,6 +32,7 @@ import {
   type OutcomeMapping,
   type PolicySet,
   type TreatmentDef,
+  type ModelsDef,
 } from './types.js';
 
 export interface CatalogProblem {
@@ -49,6 +50,7 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const TOP_LEVEL_KEYS = [
   'name', 'description', 'channels', 'outcomes', 'issues', 'contextWeights', 'relevance', 'contactPolicies', 'advisors', 'controlGroup',
+  'models',
 ];
 const TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -289,6 +291,7 @@ export function validateCatalog(raw: unknown): ValidationResult {
   const contactPolicies = validateContactPolicies(c, root['contactPolicies'], channels, channelIds);
   const advisors = validateAdvisors(c, root['advisors']);
   const controlGroup = validateControlGroup(c, root['controlGroup']);
+  const models = validateModels(c, root['models']);
   if (root['advisors'] !== undefined) {
     const topics = new Set(advisors.flatMap((a) => a.topics));
     issues.forEach((issue, i) =>
@@ -320,6 +323,7 @@ export function validateCatalog(raw: unknown): ValidationResult {
       contactPolicies,
       advisors,
       controlGroup,
+      models,
     },
     rules: c.rules,
   };
@@ -462,6 +466,34 @@ function validateAdvisors(c: Checker, value: unknown): AdvisorDef[] {
     if (id && typeof capacity === 'number') advisors.push({ id, ...(name ? { name } : {}), topics, channels, weeklyCapacity: capacity });
   });
   return advisors;
+}
+
+const PREDICTOR_PATTERN = /^[^*\s]+\*?$/;
+
+function validateModels(c: Checker, value: unknown): ModelsDef {
+  const result: ModelsDef = { perTreatment: false, predictors: { include: [], exclude: [] } };
+  if (value === undefined) return result;
+  const raw = c.object(value, 'models');
+  if (!raw) return result;
+  c.unknownKeys(raw, 'models', ['perTreatment', 'predictors']);
+  if (raw['perTreatment'] !== undefined) {
+    if (typeof raw['perTreatment'] === 'boolean') result.perTreatment = raw['perTreatment'];
+    else c.fail('models.perTreatment', 'must be true or false');
+  }
+  if (raw['predictors'] !== undefined) {
+    const predictors = c.object(raw['predictors'], 'models.predictors');
+    if (predictors) {
+      c.unknownKeys(predictors, 'models.predictors', ['include', 'exclude']);
+      for (const key of ['include', 'exclude'] as const) {
+        if (predictors[key] === undefined) continue;
+        c.array(predictors[key], `models.predictors.${key}`, false).forEach((entry, i) => {
+          if (typeof entry === 'string' && PREDICTOR_PATTERN.test(entry)) result.predictors[key].push(entry);
+          else c.fail(`models.predictors.${key}[${i}]`, "must be a predictor name (customer.age) or a prefix ending in * (customer.*, ih.*)");
+        });
+      }
+    }
+  }
+  return result;
 }
 
 function validateControlGroup(c: Checker, value: unknown): ControlGroupDef {

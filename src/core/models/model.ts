@@ -33,9 +33,12 @@ export interface ModelKeyParts {
   actionId: string;
   channel: string;
   direction: Direction;
+  /** Only with models per treatment (catalog `models.perTreatment`). */
+  treatmentId?: string | undefined;
 }
 
-/** Canonical model key: `action/channel/direction`. */
+/** Canonical model key: `action/channel/direction`, or `action/channel/direction/treatment` per treatment. */
 export function modelKey(parts: ModelKeyParts): string {
-  return `${parts.actionId}/${parts.channel}/${parts.direction}`;
+  const base = `${parts.actionId}/${parts.channel}/${parts.direction}`;
+  return parts.treatmentId === undefined ? base : `${base}/${parts.treatmentId}`;
 }

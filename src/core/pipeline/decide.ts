@@ -15,6 +15,7 @@ import type { PolicyLevel, PolicyStage, TreatmentDef } from '../catalog/types.js
 import type { CompiledRule, RuleInput, RuleOutcome } from '../expr/cel.js';
 import { modelKey, type PropensityEstimate, type PropensityModel } from '../models/model.js';
 import { extractPredictors } from '../predictors.js';
+import { addHistoryPredictors } from '../history-features.js';
 import type { Random } from '../random.js';
 import type { CustomerPreferences, HistoryRow, JsonObject, Predictors, RankedAction } from '../types.js';
 import { isTimeZone } from '../catalog/validate.js';
@@ -160,6 +161,10 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const customer = request.customer ?? {};
   const input: RuleInput = { customer, context: request.context, now };
   const predictors = extractPredictors(request.customer, request.context);
+  addHistoryPredictors(predictors, request.history ?? [], catalog, dayOf(now));
+  if (catalog.models.predictors.include.length > 0 || catalog.models.predictors.exclude.length > 0) {
+    for (const name of Object.keys(predictors)) if (!catalog.keepPredictor(name)) delete predictors[name];
+  }
   const explain = request.explain;
   const explanation: CandidateExplanation[] = [];
   const nowMs = now.getTime();
@@ -205,7 +210,9 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   };
 
   const scored: Scored[] = [];
-  for (const { action, treatments } of candidates) {
+  for (const candidate of candidates) {
+    const action = candidate.action;
+    let treatments = candidate.treatments;
     if (nowMs < action.validFromMs || nowMs >= action.validToMs) {
       drop(action, treatments, {
         stage: 'validity',
@@ -270,12 +277,28 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       propensity = modelPropensity = action.fixedPropensity;
       evidence = 0;
     } else {
-      const key = actionModelKey(action, channel);
+      const estimateFor = (key: string): PropensityEstimate => {
+        if (preparing) {
+          prepared ??= preparing.prepare(predictors);
+          return preparing.estimatePrepared(key, prepared, random);
+        }
+        return model.estimate(key, predictors, random);
+      };
       let estimate: PropensityEstimate;
-      if (preparing) {
-        prepared ??= preparing.prepare(predictors);
-        estimate = preparing.estimatePrepared(key, prepared, random);
-      } else estimate = model.estimate(key, predictors, random);
+      if (catalog.models.perTreatment) {
+        // One model per treatment: the treatment with the highest arbitrated propensity represents the action.
+        let best = -1;
+        estimate = { propensity: 0, mean: 0, evidence: 0 };
+        for (let t = 0; t < treatments.length; t++) {
+          const treatment = treatments[t] as TreatmentDef;
+          const e = estimateFor(modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction, treatmentId: treatment.id }));
+          if (e.propensity > estimate.propensity || best < 0) {
+            estimate = e;
+            best = t;
+          }
+        }
+        if (best > 0) treatments = [treatments[best] as TreatmentDef, ...treatments.filter((_, i) => i !== best)];
+      } else estimate = estimateFor(actionModelKey(action, channel));
       propensity = estimate.propensity;
       modelPropensity = estimate.mean;
       evidence = estimate.evidence;
