@@ -60,6 +60,11 @@ export function compileRule(source: string): CompileResult {
     return { ok: false, error: `must be a true/false condition, but it gives a ${checked.type}` };
   }
   const references = collectReferences(program.ast as unknown as AstNode);
+  // CEL's `||` is commutative over errors: `error || true` is true. cel-js throws instead, so when
+  // the whole rule fails, its top-level alternatives are tried one by one (each compiled once here).
+  const alternatives = disjunctsOf(program.ast as unknown as AstNode)
+    .map((node) => compileRule(text.slice(node.start, node.end)))
+    .flatMap((compiled) => (compiled.ok ? [compiled.rule] : []));
   const rule: CompiledRule = {
     source: text,
     references,
@@ -68,6 +73,7 @@ export function compileRule(source: string): CompileResult {
       try {
         result = program(input as unknown as Record<string, unknown>);
       } catch (error) {
+        for (const alternative of alternatives) if (alternative.evaluate(input).value) return { value: true };
         const missing = missingReferences(references, input);
         if (missing.length > 0) return { value: false, missing };
         return { value: false, error: firstLine(error) };
@@ -84,6 +90,21 @@ export function compileRule(source: string): CompileResult {
 interface AstNode {
   op: string;
   args: unknown;
+  start: number;
+  end: number;
+}
+
+/** The operands of a top-level chain of `||` (none when the rule is not a disjunction). */
+function disjunctsOf(root: AstNode): AstNode[] {
+  if (root.op !== '||') return [];
+  const out: AstNode[] = [];
+  const visit = (node: AstNode): void => {
+    if (node.op === '||' && Array.isArray(node.args)) {
+      for (const child of node.args) if (isNode(child)) visit(child);
+    } else out.push(node);
+  };
+  visit(root);
+  return out.every((n) => typeof n.start === 'number' && typeof n.end === 'number' && n.end > n.start) ? out : [];
 }
 
 function isNode(value: unknown): value is AstNode {
