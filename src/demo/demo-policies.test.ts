@@ -3,6 +3,7 @@
  * catalog declares them sensibly, the pipeline applies them to the personas, and a demo start seeds
  * every demo customer's preferences.
  */
+import { ConstantModel } from '../core/models/constant.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalogOrThrow } from '../core/catalog/compile.js';
 import { parseCatalogText } from '../core/catalog/validate.js';
 import { ManualClock } from '../core/clock.js';
-import type { PropensityModel } from '../core/models/model.js';
 import { decide, type DecideRequest } from '../core/pipeline/decide.js';
 import { SeededRandom } from '../core/random.js';
 import type { HistoryRow } from '../core/types.js';
@@ -21,14 +21,7 @@ import { demoPreferences } from './preferences.js';
 
 const catalog = buildCatalogOrThrow(parseCatalogText(readFileSync(new URL('./catalog.yaml', import.meta.url), 'utf8')), 1);
 const customers = generateDemoCustomers();
-const flatModel: PropensityModel = {
-  kind: 'flat-test',
-  estimate: () => ({ propensity: 0.5, mean: 0.5, evidence: 0 }),
-  learn: () => undefined,
-  takeDirty: () => [],
-  load: () => undefined,
-  keys: () => [],
-};
+const flatModel = new ConstantModel(0.5); // every learned action at the same propensity
 const NOW = new Date('2026-11-23T10:00:00Z');
 
 function run(customerId: string, channel: string, extra: Partial<DecideRequest> = {}, now = NOW) {

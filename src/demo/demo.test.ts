@@ -6,6 +6,7 @@
  * plain YAML document here, independently of the catalog compiler, so this suite pins the data;
  * the last block then runs the real validator and decision pipeline over it.
  */
+import { ConstantModel } from '../core/models/constant.js';
 import { readFileSync } from 'node:fs';
 import { Environment } from '@marcbachmann/cel-js';
 import { parse as parseYaml } from 'yaml';
@@ -13,7 +14,6 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, type CompiledCatalog } from '../core/catalog/compile.js';
 import type { ActionDef, CatalogDocument, GroupDef, IssueDef, PolicySet } from '../core/catalog/types.js';
 import { parseCatalogText } from '../core/catalog/validate.js';
-import type { PropensityModel } from '../core/models/model.js';
 import { decide } from '../core/pipeline/decide.js';
 import { SeededRandom } from '../core/random.js';
 import type { JsonObject } from '../core/types.js';
@@ -445,15 +445,7 @@ describe('demo catalog', () => {
 
 describe('demo bank through the decision pipeline', () => {
   const built = buildCatalog(parseCatalogText(catalogText), 1);
-  /** Every learned action at the same propensity: ranking is then context weight x value x levers. */
-  const flatModel: PropensityModel = {
-    kind: 'flat-test',
-    estimate: () => ({ propensity: 0.5, mean: 0.5, evidence: 0 }),
-    learn: () => undefined,
-    takeDirty: () => [],
-    load: () => undefined,
-    keys: () => [],
-  };
+  const flatModel = new ConstantModel(0.5); // every learned action at the same propensity
   const compiledCatalog = (): CompiledCatalog => {
     if (!built.ok) throw new Error(JSON.stringify(built.errors));
     return built.catalog;

@@ -24,6 +24,7 @@
  * opted-out and preferred channels) are applied by the real pipeline (contact.ts). The NBA arms
  * have no control group of their own: strategy (b) is the control arm.
  */
+import { ConstantModel } from '../core/models/constant.js';
 import type { CompiledAction } from '../core/catalog/compile.js';
 import { AdaptiveModel } from '../core/models/adaptive/index.js';
 import type { PropensityEstimate, PropensityModel } from '../core/models/model.js';
@@ -75,23 +76,6 @@ export interface Strategy {
 }
 
 // ------------------------------------------------------------------------------------- models
-
-/** A model that only returns a fixed value: the pipeline then ranks by C x V x L, or lists the eligible actions. */
-class ConstantModel implements PropensityModel {
-  readonly kind = 'constant';
-  constructor(private readonly value: number) {}
-  estimate(): PropensityEstimate {
-    return { propensity: this.value, mean: this.value, evidence: 0 };
-  }
-  learn(): void {}
-  takeDirty(): Array<{ key: string; state: JsonValue }> {
-    return [];
-  }
-  load(): void {}
-  keys(): string[] {
-    return [];
-  }
-}
 
 /** Fixed prior propensities per model key; never learns. */
 export class FrozenPriorModel implements PropensityModel {

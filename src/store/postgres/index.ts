@@ -30,7 +30,18 @@ import type {
   StoredPreferences,
   DecisionInputs,
 } from '../store.js';
-import { catalogChecksum, lastProfilePerCustomer, maskUrlPassword, storeError, toHistory, toResponse, toCatalogInfo, type CatalogRow, type HistoryDbRow, type ResponseRow } from '../support.js';
+import {
+  catalogChecksum,
+  lastProfilePerCustomer,
+  maskUrlPassword,
+  storeError,
+  toCatalogInfo,
+  toHistory,
+  toResponse,
+  type CatalogRow,
+  type HistoryDbRow,
+  type ResponseRow,
+} from '../support.js';
 import { migratePostgres, quoteIdentifier } from './migrations.js';
 
 export interface PostgresStoreOptions {

@@ -27,7 +27,19 @@ import type {
   StoredPreferences,
   DecisionInputs,
 } from '../store.js';
-import { catalogChecksum, lastProfilePerCustomer, mergeAttributes, parseJsonColumn, storeError, toHistory, toResponse, toCatalogInfo, type CatalogRow, type HistoryDbRow, type ResponseRow } from '../support.js';
+import {
+  catalogChecksum,
+  lastProfilePerCustomer,
+  mergeAttributes,
+  parseJsonColumn,
+  storeError,
+  toCatalogInfo,
+  toHistory,
+  toResponse,
+  type CatalogRow,
+  type HistoryDbRow,
+  type ResponseRow,
+} from '../support.js';
 import { migrateSqlite } from './migrations.js';
 
 interface ProfileRow {
