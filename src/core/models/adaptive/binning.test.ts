@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DEFAULT_BINNING, NumericBinning, SymbolicBinning, chiSquare, groupAdjacent } from './binning.js';
 import { SeededRandom } from '../../random.js';
 
@@ -29,6 +30,61 @@ describe('groupAdjacent', () => {
     const pos = [0, 100, 0, 100, 0, 100];
     const neg = [100, 0, 100, 0, 100, 0];
     expect(groupAdjacent(pos, neg, 6, 1, { maxBins: 3, mergeChi2: 0, minBinWeight: 0 }).length).toBe(3);
+  });
+
+  it('equals rescanning every group after each merge (the greedy rule, first in order on ties)', () => {
+    /** The reference: rescan after every merge. */
+    const byScans = (pos: number[], neg: number[], scale: number, config: { maxBins: number; mergeChi2: number; minBinWeight: number }): number[] => {
+      const gp = pos.map((x) => x / scale);
+      const gn = neg.map((x) => x / scale);
+      const end = pos.map((_, i) => i);
+      const merge = (i: number): void => {
+        gp[i] = gp[i]! + gp[i + 1]!;
+        gn[i] = gn[i]! + gn[i + 1]!;
+        end[i] = end[i + 1]!;
+        gp.splice(i + 1, 1);
+        gn.splice(i + 1, 1);
+        end.splice(i + 1, 1);
+      };
+      const chi = (i: number): number => chiSquare(gp[i]!, gn[i]!, gp[i + 1]!, gn[i + 1]!);
+      while (gp.length > 1) {
+        let light = -1;
+        let lightW = config.minBinWeight;
+        for (let i = 0; i < gp.length; i++) {
+          if (gp[i]! + gn[i]! < lightW) {
+            lightW = gp[i]! + gn[i]!;
+            light = i;
+          }
+        }
+        if (light >= 0) {
+          if (light === 0) merge(0);
+          else if (light === gp.length - 1) merge(light - 1);
+          else merge(chi(light - 1) <= chi(light) ? light - 1 : light);
+          continue;
+        }
+        let best = 0;
+        let bestChi = Infinity;
+        for (let i = 0; i + 1 < gp.length; i++) {
+          if (chi(i) < bestChi) {
+            bestChi = chi(i);
+            best = i;
+          }
+        }
+        if (bestChi < config.mergeChi2 || gp.length > config.maxBins) merge(best);
+        else break;
+      }
+      return end;
+    };
+    const cells = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 70 });
+    const config = fc.record({ maxBins: fc.integer({ min: 1, max: 20 }), mergeChi2: fc.constantFrom(0, 1, 3.84, 10), minBinWeight: fc.constantFrom(0, 3, 10, 40) });
+    fc.assert(
+      fc.property(cells, config, fc.constantFrom(1, 3), (c, cfg, scale) => {
+        const pos = c.map(([p]) => p * scale);
+        const neg = c.map(([, q]) => q * scale);
+        expect(groupAdjacent(pos, neg, c.length, scale, cfg)).toEqual(byScans(pos, neg, scale, cfg));
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 
   it('reads counts in responses through the scale', () => {

@@ -21,6 +21,8 @@
  */
 import type { PredictorValue } from '../../types.js';
 import { poolAdjacentViolators } from './pav.js';
+import { StampedHeap } from './heap.js';
+import { mergePoints, pendingCapacity, sortPoints } from './sketch.js';
 
 export interface BinningConfig {
   /** Capacity of the fine numeric sketch (intervals). */
@@ -81,55 +83,100 @@ export function groupAdjacent(
   scale: number,
   config: Pick<BinningConfig, 'maxBins' | 'mergeChi2' | 'minBinWeight'>,
 ): number[] {
-  const gp: number[] = [];
-  const gn: number[] = [];
-  const end: number[] = [];
-  for (let i = 0; i < n; i++) {
-    gp.push((pos[i] ?? 0) / scale);
-    gn.push((neg[i] ?? 0) / scale);
-    end.push(i);
+  if (n <= 0) return [];
+  // Groups form a linked list identified by their first cell; the greedy choices (lightest group,
+  // most similar pair, the first in order on ties) come from heaps with stale entries skipped,
+  // so the result is that of rescanning every group after each merge, at O(n log n).
+  if (gNext.length < n) {
+    const size = 2 * n;
+    gp = new Float64Array(size);
+    gn = new Float64Array(size);
+    gEnd = new Int32Array(size);
+    gNext = new Int32Array(size);
+    gPrev = new Int32Array(size);
+    gStamp = new Int32Array(size);
   }
-  const merge = (i: number): void => {
-    gp[i] = gp[i]! + gp[i + 1]!;
-    gn[i] = gn[i]! + gn[i + 1]!;
-    end[i] = end[i + 1]!;
-    gp.splice(i + 1, 1);
-    gn.splice(i + 1, 1);
-    end.splice(i + 1, 1);
+  for (let i = 0; i < n; i++) {
+    gp[i] = (pos[i] ?? 0) / scale;
+    gn[i] = (neg[i] ?? 0) / scale;
+    gEnd[i] = i;
+    gNext[i] = i + 1 < n ? i + 1 : -1;
+    gPrev[i] = i - 1;
+    gStamp[i] = 0;
+  }
+  let count = n;
+  const chi = (a: number, b: number): number => chiSquare(gp[a]!, gn[a]!, gp[b]!, gn[b]!);
+  /** Group a absorbs the group after it, b. */
+  const absorb = (a: number, b: number): void => {
+    gp[a] = gp[a]! + gp[b]!;
+    gn[a] = gn[a]! + gn[b]!;
+    gEnd[a] = gEnd[b]!;
+    const c = gNext[b]!;
+    gNext[a] = c;
+    if (c >= 0) gPrev[c] = a;
+    gStamp[b] = -1;
+    gStamp[a] = gStamp[a]! + 1;
+    count--;
   };
-  const chi = (i: number): number => chiSquare(gp[i]!, gn[i]!, gp[i + 1]!, gn[i + 1]!);
-  while (gp.length > 1) {
-    // 1. the lightest group below the minimum weight joins its more similar neighbour
-    let light = -1;
-    let lightW = config.minBinWeight;
-    for (let i = 0; i < gp.length; i++) {
-      const w = gp[i]! + gn[i]!;
-      if (w < lightW) {
-        lightW = w;
-        light = i;
-      }
-    }
-    if (light >= 0) {
-      if (light === 0) merge(0);
-      else if (light === gp.length - 1) merge(light - 1);
-      else merge(chi(light - 1) <= chi(light) ? light - 1 : light);
+  // 1. while a group is lighter than the minimum weight, the lightest joins its more similar neighbour
+  groupHeap.clear();
+  for (let i = 0; i < n; i++) {
+    const w = gp[i]! + gn[i]!;
+    if (w < config.minBinWeight) groupHeap.push(w, i, 0);
+  }
+  while (count > 1 && groupHeap.size > 0) {
+    const g = groupHeap.topId;
+    const stamp = groupHeap.topStamp;
+    groupHeap.pop();
+    if (gStamp[g] !== stamp) continue;
+    const left = gPrev[g]!;
+    const right = gNext[g]!;
+    let into: number;
+    if (left < 0) absorb((into = g), right);
+    else if (right < 0) absorb((into = left), g);
+    else if (chi(left, g) <= chi(g, right)) absorb((into = left), g);
+    else absorb((into = g), right);
+    const w = gp[into]! + gn[into]!;
+    if (w < config.minBinWeight) groupHeap.push(w, into, gStamp[into]!);
+  }
+  // 2. the most similar adjacent pair merges while not significantly different (or too many groups)
+  groupHeap.clear();
+  for (let a = 0; a >= 0; a = gNext[a]!) {
+    const b = gNext[a]!;
+    if (b >= 0) groupHeap.push(chi(a, b), a, gStamp[a]!);
+  }
+  while (count > 1 && groupHeap.size > 0) {
+    const a = groupHeap.topId;
+    const stamp = groupHeap.topStamp;
+    const c = groupHeap.topKey;
+    if (gStamp[a] !== stamp) {
+      groupHeap.pop();
       continue;
     }
-    // 2. the most similar adjacent pair merges while not significantly different
-    let best = 0;
-    let bestChi = Infinity;
-    for (let i = 0; i + 1 < gp.length; i++) {
-      const c = chi(i);
-      if (c < bestChi) {
-        bestChi = c;
-        best = i;
-      }
+    if (!(c < config.mergeChi2 || count > config.maxBins)) break;
+    groupHeap.pop();
+    absorb(a, gNext[a]!);
+    const after = gNext[a]!;
+    if (after >= 0) groupHeap.push(chi(a, after), a, gStamp[a]!);
+    const before = gPrev[a]!;
+    if (before >= 0) {
+      gStamp[before] = gStamp[before]! + 1;
+      groupHeap.push(chi(before, a), before, gStamp[before]!);
     }
-    if (bestChi < config.mergeChi2 || gp.length > config.maxBins) merge(best);
-    else break;
   }
-  return end;
+  const ends: number[] = [];
+  for (let a = 0; a >= 0; a = gNext[a]!) ends.push(gEnd[a]!);
+  return ends;
 }
+
+/** Scratch space of `groupAdjacent` (single-threaded, used only inside one call). */
+let gp = new Float64Array(128);
+let gn = new Float64Array(128);
+let gEnd = new Int32Array(128);
+let gNext = new Int32Array(128);
+let gPrev = new Int32Array(128);
+let gStamp = new Int32Array(128);
+const groupHeap = new StampedHeap(256);
 
 export function isMissing(value: PredictorValue | undefined): boolean {
   return value === null || value === undefined || value === '';
@@ -169,6 +216,13 @@ export class NumericBinning {
   /** Coarse counts; index nIntervals is the missing bin. */
   readonly pos: Float64Array;
   readonly neg: Float64Array;
+  /**
+   * Values waiting to join the fine sketch (sketch.ts): [value, positive weight, negative weight]
+   * triples. Merged in when full and before anything reads the sketch.
+   */
+  private readonly pend: Float64Array;
+  private pn = 0;
+  private readonly pendCap: number;
 
   constructor(fineBins: number = DEFAULT_BINNING.fineBins) {
     this.cap = Math.max(2, fineBins);
@@ -177,6 +231,16 @@ export class NumericBinning {
     this.upper[0] = Infinity;
     this.pos = new Float64Array(this.cap + 2);
     this.neg = new Float64Array(this.cap + 2);
+    this.pendCap = pendingCapacity(this.cap);
+    this.pend = new Float64Array(3 * this.pendCap);
+  }
+
+  /** Merges the buffered values into the fine sketch. */
+  flush(): void {
+    if (this.pn === 0) return;
+    sortPoints(this.pend, this.pn);
+    this.fn = mergePoints(this.f, this.fn, this.cap, this.pend, this.pn);
+    this.pn = 0;
   }
 
   /** Coarse bins including the missing bin. */
@@ -188,8 +252,9 @@ export class NumericBinning {
     return this.nIntervals;
   }
 
-  /** Number of fine intervals held (bounded by fineBins). */
+  /** Number of fine intervals held (bounded by fineBins; the value buffer is a fixed pendingCapacity(fineBins)). */
   get sketchSize(): number {
+    this.flush();
     return this.fn;
   }
 
@@ -199,7 +264,12 @@ export class NumericBinning {
     return this.intervalOf(v);
   }
 
-  private intervalOf(v: number): number {
+  /** The coarse bin of a number (NaN: the missing bin). */
+  binOf(v: number): number {
+    return v !== v ? this.nIntervals : this.intervalOf(v);
+  }
+
+  intervalOf(v: number): number {
     let lo = 0;
     let hi = this.nIntervals - 1;
     while (lo < hi) {
@@ -229,11 +299,26 @@ export class NumericBinning {
       else this.neg[m] = this.neg[m]! + w;
       return m;
     }
-    this.addFine(v, v, positive ? w : 0, positive ? 0 : w);
     const k = this.intervalOf(v);
+    this.addAt(k, v, positive, w);
+    return k;
+  }
+
+  /**
+   * Adds one response of weight w whose coarse bin is known: `k = binOf(v)`, v a number (NaN for
+   * a missing value).
+   */
+  addAt(k: number, v: number, positive: boolean, w: number): void {
     if (positive) this.pos[k] = this.pos[k]! + w;
     else this.neg[k] = this.neg[k]! + w;
-    return k;
+    if (v !== v) return;
+    const n = this.pn;
+    const at = 3 * n;
+    this.pend[at] = v;
+    this.pend[at + 1] = positive ? w : 0;
+    this.pend[at + 2] = positive ? 0 : w;
+    this.pn = n + 1;
+    if (n + 1 === this.pendCap) this.flush();
   }
 
   /** Adds counts for the interval [lo, hi] to the fine sketch. */
@@ -299,6 +384,7 @@ export class NumericBinning {
 
   /** Positives and negatives of the fine intervals, as separate arrays (for grouping). */
   private fineCounts(): [Float64Array, Float64Array] {
+    this.flush();
     const pos = new Float64Array(this.fn);
     const neg = new Float64Array(this.fn);
     for (let i = 0; i < this.fn; i++) {
@@ -310,6 +396,7 @@ export class NumericBinning {
 
   /** Regroups the fine sketch into coarse bins by behaviour; `scale` converts counts to responses. */
   regroup(config: BinningConfig, scale: number): void {
+    this.flush();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -333,6 +420,7 @@ export class NumericBinning {
    * one before it), so no interval, the extremes included, rests on a handful of responses.
    */
   regroupMonotone(minWeight = 0): void {
+    this.flush();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -402,6 +490,7 @@ export class NumericBinning {
   }
 
   rescale(f: number): void {
+    this.flush();
     for (let i = 0; i < this.fn; i++) {
       this.f[4 * i + 2] = this.f[4 * i + 2]! * f;
       this.f[4 * i + 3] = this.f[4 * i + 3]! * f;
@@ -414,6 +503,8 @@ export class NumericBinning {
 
   /** Adds another binning's counts times f (fine intervals and missing); call regroup after. */
   mergeFrom(other: NumericBinning, f: number): void {
+    this.flush();
+    other.flush();
     const o = other.f;
     for (let i = 0; i < other.fn; i++) {
       this.addFine(o[4 * i]!, o[4 * i + 1]!, o[4 * i + 2]! * f, o[4 * i + 3]! * f);
@@ -439,6 +530,7 @@ export class NumericBinning {
   }
 
   toJSON(): NumericBinningState {
+    this.flush();
     const fine: Array<[number, number, number, number]> = [];
     const f = this.f;
     for (let i = 0; i < this.fn; i++) fine.push([f[4 * i]!, f[4 * i + 1]!, f[4 * i + 2]!, f[4 * i + 3]!]);
@@ -494,6 +586,8 @@ export interface SymbolicBinningState {
 
 /** Slots a symbolic binning starts with. */
 const INITIAL_SLOTS = 16;
+/** Most symbols a symbolic binning tracks (slot codes keep the slot below this). */
+const SLOT_SPAN = 65_536;
 
 export class SymbolicBinning {
   readonly type = 'symbolic' as const;
@@ -512,16 +606,20 @@ export class SymbolicBinning {
   pos: Float64Array;
   neg: Float64Array;
 
+  /** Per slot, how many times it was given to another symbol (see `slotCode`). */
+  private slotGen: Int32Array;
+
   constructor(
     maxSymbols: number = DEFAULT_BINNING.maxSymbols,
     /** Counts evictions of grouped symbols (their bin changes between regroups); see `groupedSymbols`. */
     private readonly layout?: LayoutCounter,
   ) {
-    this.cap = Math.max(1, maxSymbols);
+    this.cap = Math.min(SLOT_SPAN, Math.max(1, maxSymbols));
     const n = Math.min(this.cap, INITIAL_SLOTS);
     this.sPos = new Float64Array(n);
     this.sNeg = new Float64Array(n);
     this.slotGroup = new Int32Array(n);
+    this.slotGen = new Int32Array(n);
     this.pos = new Float64Array(n + 2);
     this.neg = new Float64Array(n + 2);
   }
@@ -534,11 +632,14 @@ export class SymbolicBinning {
     const sPos = new Float64Array(size);
     const sNeg = new Float64Array(size);
     const slotGroup = new Int32Array(size);
+    const slotGen = new Int32Array(size);
     const pos = new Float64Array(size + 2);
     const neg = new Float64Array(size + 2);
     sPos.set(this.sPos);
     sNeg.set(this.sNeg);
     slotGroup.set(this.slotGroup);
+    slotGen.set(this.slotGen);
+    this.slotGen = slotGen;
     pos.set(this.pos);
     neg.set(this.neg);
     this.sPos = sPos;
@@ -565,6 +666,65 @@ export class SymbolicBinning {
     if (isMissing(value)) return this.nGroups + 1;
     const slot = this.slots.get(typeof value === 'string' ? value : String(value));
     return slot === undefined ? this.nGroups : this.slotGroup[slot]!;
+  }
+
+  /** The slot of a (non-missing) symbol, -1 when it is not tracked. */
+  slotOf(symbol: string): number {
+    const slot = this.slots.get(symbol);
+    return slot === undefined ? -1 : slot;
+  }
+
+  /** The coarse bin of a slot from `slotOf` (-1: the residual group). */
+  binOfSlot(slot: number): number {
+    return slot < 0 ? this.nGroups : this.slotGroup[slot]!;
+  }
+
+  /**
+   * Adds one response of weight w to a non-missing symbol whose slot is known (`slotOf`, -1 when
+   * untracked: a slot is made, evicting the lightest symbol when full); returns the slot.
+   */
+  addToSlot(slot: number, symbol: string, positive: boolean, w: number): number {
+    const s = slot < 0 ? this.slotFor(symbol) : slot;
+    const k = this.slotGroup[s]!;
+    if (positive) {
+      this.sPos[s] = this.sPos[s]! + w;
+      this.pos[k] = this.pos[k]! + w;
+    } else {
+      this.sNeg[s] = this.sNeg[s]! + w;
+      this.neg[k] = this.neg[k]! + w;
+    }
+    return s;
+  }
+
+  /** Adds one response of weight w to the missing bin. */
+  addMissing(positive: boolean, w: number): void {
+    const m = this.nGroups + 1;
+    if (positive) this.pos[m] = this.pos[m]! + w;
+    else this.neg[m] = this.neg[m]! + w;
+  }
+
+  /**
+   * A number standing for a tracked symbol, valid until its slot is given to another symbol
+   * (eviction): the model's correlation window keeps these instead of the symbols.
+   */
+  slotCode(slot: number): number {
+    return slot + SLOT_SPAN * this.slotGen[slot]!;
+  }
+
+  /** The coarse bin of a `slotCode` (a code whose slot was given away since: the residual group). */
+  binOfCode(code: number): number {
+    if (code < 0) return this.nGroups;
+    const gen = Math.floor(code / SLOT_SPAN);
+    const slot = code - gen * SLOT_SPAN;
+    return slot < this.names.length && this.slotGen[slot] === gen ? this.slotGroup[slot]! : this.nGroups;
+  }
+
+  /** The symbol of a `slotCode`, or undefined when its slot was given away since. */
+  symbolOfCode(code: number): string | undefined {
+    if (code < 0) return undefined;
+    const gen = Math.floor(code / SLOT_SPAN);
+    const slot = code - gen * SLOT_SPAN;
+    return slot < this.names.length && this.slotGen[slot] === gen ? this.names[slot] : undefined;
   }
 
   add(value: PredictorValue | undefined, positive: boolean, w: number): number {
@@ -607,6 +767,7 @@ export class SymbolicBinning {
       this.evNeg += this.sNeg[slot]!;
       this.slots.delete(this.names[slot]!);
       this.names[slot] = symbol;
+      this.slotGen[slot] = this.slotGen[slot]! + 1;
     }
     this.slots.set(symbol, slot);
     this.sPos[slot] = 0;

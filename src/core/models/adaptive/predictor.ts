@@ -9,6 +9,7 @@ import type { Predictors, PredictorValue } from '../../types.js';
 import {
   NumericBinning,
   SymbolicBinning,
+  toNumber,
   type Binning,
   type BinningConfig,
   type LayoutCounter,
@@ -83,6 +84,8 @@ export function encodePredictors(record: Predictors): EncodedPredictors {
 }
 
 const SYMBOL_UNKNOWN = -2;
+/** The slot `Predictor.addBinned` takes for a missing value of a symbolic predictor. */
+export const MISSING_SLOT = -2;
 /** `encodedSymbol` of a missing value (null, undefined, empty string). */
 export const SYMBOL_MISSING = -3;
 
@@ -206,6 +209,59 @@ export class Predictor {
       this.createBinning(typeof value === 'number' ? 'numeric' : 'symbolic');
     }
     this.binning!.add(value, positive, w);
+  }
+
+  /**
+   * Learns one response whose bin the model found beforehand (see `NaiveBayesModel.learn`): `bin`
+   * its coarse bin, `x` the value as a number (numeric binning; NaN when missing), `slot` its slot
+   * (symbolic binning: `slotOf`, -1 untracked, MISSING_SLOT for a missing value). Returns what the
+   * correlation window keeps for it (`windowCode`).
+   */
+  addBinned(bin: number, x: number, slot: number, value: PredictorValue | undefined, positive: boolean, w: number): number {
+    if (positive) this.totalPos += w;
+    else this.totalNeg += w;
+    const b = this.binning;
+    if (b === undefined) {
+      if (isMissingValue(value)) {
+        if (positive) this.pendingPos += w;
+        else this.pendingNeg += w;
+        return NaN;
+      }
+      this.createBinning(typeof value === 'number' ? 'numeric' : 'symbolic');
+      this.binning!.add(value, positive, w);
+      return this.windowCode(value);
+    }
+    if (b.type === 'numeric') {
+      b.addAt(bin, x, positive, w);
+      return x;
+    }
+    if (slot === MISSING_SLOT) {
+      b.addMissing(positive, w);
+      return NaN;
+    }
+    return b.slotCode(b.addToSlot(slot, typeof value === 'string' ? value : String(value), positive, w));
+  }
+
+  /**
+   * A value as the model's correlation window keeps it: the number (numeric), a slot code of a
+   * tracked symbol or -1 for an untracked one (symbolic), NaN for a missing value (or any value
+   * while the type is unknown). `binOfWindowCode` reads it back with the current bins.
+   */
+  windowCode(value: PredictorValue | undefined): number {
+    const b = this.binning;
+    if (b === undefined) return NaN;
+    if (b.type === 'numeric') return toNumber(value);
+    if (isMissingValue(value)) return NaN;
+    const slot = b.slotOf(typeof value === 'string' ? value : String(value));
+    return slot < 0 ? -1 : b.slotCode(slot);
+  }
+
+  /** The current bin of a `windowCode`. */
+  binOfWindowCode(code: number): number {
+    const b = this.binning;
+    if (b === undefined) return 0;
+    if (b.type === 'numeric') return b.binOf(code);
+    return code !== code ? b.missingIndex : b.binOfCode(code);
   }
 
   private createBinning(type: 'numeric' | 'symbolic'): void {
