@@ -8,47 +8,46 @@ export interface Random {
   next(): number;
 }
 
-/** xoshiro128** seeded through splitmix32: fast, 2^128 period, good enough statistically for sampling. */
+/**
+ * xoshiro128** seeded through splitmix32: fast, 2^128 period, good enough statistically for sampling.
+ * The state lives in an Int32Array, so each step is plain 32-bit integer work (no boxed numbers).
+ */
 export class SeededRandom implements Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly s = new Int32Array(4);
 
   constructor(seed: number | string) {
-    let s = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+    let x = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
     const split = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = split();
-    this.b = split();
-    this.c = split();
-    this.d = split();
+    for (let i = 0; i < 4; i++) this.s[i] = split();
   }
 
   next(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    let c = s[2]!;
+    let d = s[3]!;
+    const m = Math.imul(b, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    s[1] = b ^ c;
+    s[0] = a ^ d;
+    s[2] = c ^ t;
+    s[3] = (d << 11) | (d >>> 21);
     return result / 4294967296;
   }
 }
 
 /** Non-reproducible randomness for production use when no seed is configured. */
 export const systemRandom: Random = { next: () => Math.random() };
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
 
 /** FNV-1a 32-bit hash: stable across processes and platforms (used for seeds and control groups). */
 export function hashString(text: string): number {

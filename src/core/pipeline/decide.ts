@@ -12,7 +12,7 @@
 import { nbError } from '../../errors.js';
 import type { CompiledAction, CompiledCatalog } from '../catalog/compile.js';
 import type { PolicyLevel, PolicyStage, TreatmentDef } from '../catalog/types.js';
-import type { CompiledRule, RuleInput, RuleOutcome } from '../expr/cel.js';
+import type { RuleInput, RuleOutcome } from '../expr/cel.js';
 import { modelKey, type PropensityEstimate, type PropensityModel } from '../models/model.js';
 import { extractPredictors } from '../predictors.js';
 import { addHistoryPredictors } from '../history-features.js';
@@ -20,9 +20,10 @@ import type { Random } from '../random.js';
 import type { CustomerPreferences, HistoryRow, JsonObject, Predictors, RankedAction } from '../types.js';
 import { isTimeZone } from '../catalog/validate.js';
 import { routeAdvisor } from '../policy/advisors.js';
-import { ContactPolicyEvaluator } from '../policy/contact.js';
-import { checkPreferences, DEFAULT_PREFERENCES } from '../policy/preferences.js';
+import { ContactPolicyEvaluator, type ContactFinding } from '../policy/contact.js';
+import { checkPreferences, DEFAULT_PREFERENCES, type PreferenceFinding } from '../policy/preferences.js';
 import { dayOf, isoWeek, localClock, type LocalClock } from '../policy/time.js';
+import { channelTable, slotsFor } from './channel-table.js';
 
 export interface DecideRequest {
   channel: string;
@@ -109,15 +110,6 @@ export interface DecideResult {
   controlGroup: boolean;
 }
 
-interface Scored {
-  action: CompiledAction;
-  treatment: TreatmentDef;
-  others: TreatmentDef[];
-  factors: CandidateFactors;
-  advisorId: string | undefined;
-  advisorReason: string | undefined;
-}
-
 /** The customer's time zone: profile `timeZone` when it is a valid IANA zone, else the catalog default. */
 export function customerTimeZone(customer: JsonObject | undefined, fallback: string): string {
   const zone = customer?.['timeZone'];
@@ -133,31 +125,66 @@ interface PreparingModel extends PropensityModel {
   estimatePrepared(key: string, prepared: unknown, random: Random): PropensityEstimate;
 }
 
+/**
+ * A preparing model that also hands out a stable slot per key and estimates into an array: the
+ * pipeline resolves each candidate's key once per catalog version and allocates nothing per
+ * candidate (the adaptive model).
+ */
+interface SlottedModel extends PreparingModel {
+  slot(key: string): unknown;
+  estimateInto(slot: unknown, prepared: unknown, random: Random, out: Float64Array, at: number): void;
+}
+
 function isPreparing(model: PropensityModel): model is PreparingModel {
   const m = model as Partial<PreparingModel>;
   return typeof m.prepare === 'function' && typeof m.estimatePrepared === 'function';
 }
 
-const NO_TREATMENTS: TreatmentDef[] = [];
+function isSlotted(model: PropensityModel): model is SlottedModel {
+  const m = model as Partial<SlottedModel>;
+  return isPreparing(model) && typeof m.slot === 'function' && typeof m.estimateInto === 'function';
+}
 
-/** Model keys per action, for the channel last asked (saves building and hashing a string per action). */
-const keyCache = new WeakMap<CompiledAction, { channel: string; direction: string; key: string }>();
+/** Why a candidate left the pipeline (per candidate in the decision's scratch arrays). */
+const PASSED = 0;
+const VALIDITY = 1;
+const POLICY = 2;
+const PREFERENCE = 3;
+const CONTACT = 4;
+const ADVISOR = 5;
+const RELEVANCE = 6;
 
-function actionModelKey(action: CompiledAction, channel: { id: string; direction: Parameters<typeof modelKey>[0]['direction'] }): string {
-  const hit = keyCache.get(action);
-  if (hit && hit.channel === channel.id && hit.direction === channel.direction) return hit.key;
-  const key = modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction });
-  keyCache.set(action, { channel: channel.id, direction: channel.direction, key });
-  return key;
+/**
+ * Per-candidate working arrays, reused from decision to decision (a decision runs to completion
+ * synchronously and its result never refers to them): stage code, failed policy position,
+ * [propensity, model propensity, evidence] triples, context weight and priority.
+ */
+let stageOf = new Uint8Array(64);
+let detailOf = new Int32Array(64);
+let estimates = new Float64Array(192);
+let weightOf = new Float64Array(64);
+let priorityOf = new Float64Array(64);
+let passed = new Int32Array(64);
+
+function ensureScratch(n: number): void {
+  if (stageOf.length >= n) return;
+  const size = Math.max(n, 2 * stageOf.length);
+  stageOf = new Uint8Array(size);
+  detailOf = new Int32Array(size);
+  estimates = new Float64Array(3 * size);
+  weightOf = new Float64Array(size);
+  priorityOf = new Float64Array(size);
+  passed = new Int32Array(size);
 }
 
 export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const { catalog, model, random, now } = deps;
-  const channel = catalog.channels.get(request.channel);
-  const candidates = catalog.candidatesByChannel.get(request.channel);
-  if (!channel || !candidates) {
-    throw nbError('NB_ERR_UNKNOWN_CHANNEL', [request.channel, [...catalog.channels.keys()].join(', ')]);
-  }
+  const found = channelTable(catalog, request.channel);
+  if (!found) throw nbError('NB_ERR_UNKNOWN_CHANNEL', [request.channel, [...catalog.channels.keys()].join(', ')]);
+  const table = found;
+  const channel = table.channel;
+  const candidates = table.candidates;
+  const n = table.count;
   const customer = request.customer ?? {};
   const input: RuleInput = { customer, context: request.context, now };
   const predictors = extractPredictors(request.customer, request.context);
@@ -166,7 +193,6 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
     for (const name of Object.keys(predictors)) if (!catalog.keepPredictor(name)) delete predictors[name];
   }
   const explain = request.explain;
-  const explanation: CandidateExplanation[] = [];
   const nowMs = now.getTime();
   const controlGroup = request.controlGroup === true;
   const zone = customerTimeZone(request.customer, catalog.contactPolicies.timeZone);
@@ -174,247 +200,319 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const needsClock =
     catalog.contactPolicies.quietHours.length > 0 || (request.preferences?.contactTimes.length ?? 0) > 0;
   if (needsClock) clock = localClock(now, zone);
-  const contact = new ContactPolicyEvaluator(catalog, channel, request.history ?? [], dayOf(now), clock);
+  const contact = table.noContactPolicies ? undefined : new ContactPolicyEvaluator(catalog, channel, request.history ?? [], dayOf(now), clock);
   const preferences = request.preferences === undefined ? undefined : (request.preferences ?? DEFAULT_PREFERENCES);
   const explicitPreferences = request.preferences !== undefined && request.preferences !== null;
   const advisorLoad = request.advisorLoad ?? new Map<string, number>();
-  const week = isoWeek(now);
+  const routing = catalog.advisors.length > 0;
+  const week = routing ? isoWeek(now) : '';
 
-  const preparing = isPreparing(model) ? model : undefined;
-  let prepared: unknown;
-
-  // Rules shared by many actions (issue and group level) are evaluated once per decision.
-  const ruleCache = new Map<CompiledRule, RuleOutcome>();
-  const evaluate = (rule: CompiledRule): RuleOutcome => {
-    let outcome = ruleCache.get(rule);
-    if (!outcome) {
-      outcome = rule.evaluate(input);
-      ruleCache.set(rule, outcome);
-    }
-    return outcome;
-  };
-  let weights: number[] | undefined;
-  const weightOf = (action: CompiledAction): number => {
+  // Rules are evaluated at most once per decision, by number (issue and group rules are shared).
+  const rules = table.rules;
+  const outcomes = new Array<RuleOutcome | undefined>(rules.length);
+  const outcome = (r: number): RuleOutcome => (outcomes[r] ??= rules[r]!.evaluate(input));
+  let contextWeights: Float64Array | undefined;
+  const contextWeight = (action: CompiledAction): number => {
     if (action.weightIndexes.length === 0) return 1;
-    weights ??= catalog.contextWeights.map((w) => (evaluate(w.rule).value ? w.weight : 1));
+    if (!contextWeights) {
+      contextWeights = new Float64Array(catalog.contextWeights.length);
+      catalog.contextWeights.forEach((w, i) => (contextWeights![i] = outcome(table.weightRule[i]!).value ? w.weight : 1));
+    }
     let product = 1;
-    for (const index of action.weightIndexes) product *= weights[index] ?? 1;
+    for (const index of action.weightIndexes) product *= contextWeights[index] ?? 1;
     return product;
   };
+  // A preference finding depends on the action only through its marketing flag.
+  const preferenceFindings: Array<PreferenceFinding | null | undefined> = [undefined, undefined];
 
-  const drop = (action: CompiledAction, treatments: TreatmentDef[], entry: Omit<CandidateExplanation, 'actionId' | 'treatmentId' | 'issue' | 'group'>): void => {
-    if (!explain) return;
-    for (const t of treatments) {
-      explanation.push({ actionId: action.id, treatmentId: t.id, issue: action.issue, group: action.group, ...entry });
-    }
-  };
+  const slotted = isSlotted(model) ? model : undefined;
+  const preparing = isPreparing(model) ? model : undefined;
+  const slots = slotted ? slotsFor(table, slotted, (key) => slotted.slot(key)) : undefined;
+  let prepared: unknown;
 
-  const scored: Scored[] = [];
-  for (const candidate of candidates) {
-    const action = candidate.action;
-    let treatments = candidate.treatments;
-    if (nowMs < action.validFromMs || nowMs >= action.validToMs) {
-      drop(action, treatments, {
-        stage: 'validity',
-        reason: `not valid on ${now.toISOString().slice(0, 10)} (valid ${action.def.validFrom ?? 'always'} to ${action.def.validTo ?? 'open end'})`,
-      });
+  // What the explanation (or the answer) needs beyond the arrays, for the few candidates concerned.
+  const findings: Array<PreferenceFinding | ContactFinding | string | undefined> = [];
+  const advisorIds: Array<string | undefined> = [];
+  const advisorReasons: Array<string | undefined> = [];
+  const reordered: Array<TreatmentDef[] | undefined> = [];
+
+  ensureScratch(n);
+  const stage = stageOf;
+  const est = estimates;
+  let passedCount = 0;
+  for (let c = 0; c < n; c++) {
+    if (nowMs < table.validFromMs[c]! || nowMs >= table.validToMs[c]!) {
+      stage[c] = VALIDITY;
       continue;
     }
-    let blocked = false;
-    for (const policy of action.policies) {
-      const outcome = evaluate(policy.rule);
-      if (outcome.value) continue;
-      blocked = true;
-      if (explain) {
-        const where = `${policy.stage} rule of ${policy.level} '${policy.owner}'`;
-        const reason = outcome.missing
-          ? `${where} is false because ${outcome.missing.join(', ')} ${outcome.missing.length > 1 ? 'are' : 'is'} missing: ${policy.rule.source}`
-          : outcome.error
-            ? `${where} could not be evaluated (${outcome.error}), so it counts as false: ${policy.rule.source}`
-            : `${where} is false: ${policy.rule.source}`;
-        drop(action, treatments, {
-          stage: policy.stage,
-          level: policy.level,
-          rule: policy.rule.source,
-          ...(outcome.missing ? { missing: outcome.missing } : {}),
-          ...(outcome.error ? { error: outcome.error } : {}),
-          reason,
-        });
+    let failed = -1;
+    for (let k = table.ruleStart[c]!, end = table.ruleStart[c + 1]!; k < end; k++) {
+      if (!outcome(table.ruleOf[k]!).value) {
+        failed = k - table.ruleStart[c]!;
+        break;
       }
-      break;
     }
-    if (blocked) continue;
-
+    if (failed >= 0) {
+      stage[c] = POLICY;
+      detailOf[c] = failed;
+      continue;
+    }
+    const { action, treatments } = candidates[c]!;
     if (preferences) {
-      const finding = checkPreferences(action, channel, preferences, explicitPreferences, clock);
+      const m = action.marketing ? 1 : 0;
+      let finding = preferenceFindings[m];
+      if (finding === undefined) finding = preferenceFindings[m] = checkPreferences(action, channel, preferences, explicitPreferences, clock) ?? null;
       if (finding) {
-        drop(action, treatments, { stage: 'preference', policy: finding.preference, reason: finding.reason });
+        stage[c] = PREFERENCE;
+        findings[c] = finding;
         continue;
       }
     }
-    const contactFinding = contact.check(action);
-    if (contactFinding) {
-      drop(action, treatments, { stage: contactFinding.stage, policy: contactFinding.policy, evidence: contactFinding.evidence, reason: contactFinding.reason });
-      continue;
-    }
-    let advisorId: string | undefined;
-    let advisorReason: string | undefined;
-    if (action.topic !== undefined && catalog.advisors.length > 0) {
-      const routing = routeAdvisor(action.topic, catalog.advisors, advisorLoad, preferences?.preferredAdvisor ?? null, preferences?.preferredChannels ?? [], week);
-      if (!routing.advisor) {
-        drop(action, treatments, { stage: 'advisor', reason: routing.reason });
+    if (contact) {
+      const finding = contact.check(action);
+      if (finding) {
+        stage[c] = CONTACT;
+        findings[c] = finding;
         continue;
       }
-      advisorId = routing.advisor.id;
-      advisorReason = routing.reason;
+    }
+    if (action.topic !== undefined && routing) {
+      const routed = routeAdvisor(action.topic, catalog.advisors, advisorLoad, preferences?.preferredAdvisor ?? null, preferences?.preferredChannels ?? [], week);
+      if (!routed.advisor) {
+        stage[c] = ADVISOR;
+        findings[c] = routed.reason;
+        continue;
+      }
+      advisorIds[c] = routed.advisor.id;
+      advisorReasons[c] = routed.reason;
     }
 
-    let propensity: number;
-    let modelPropensity: number;
-    let evidence: number;
-    const fixed = action.fixedPropensity !== undefined;
-    if (action.fixedPropensity !== undefined) {
-      propensity = modelPropensity = action.fixedPropensity;
-      evidence = 0;
-    } else {
-      const estimateFor = (key: string): PropensityEstimate => {
+    const fixed = table.fixed[c]!;
+    if (fixed === fixed) {
+      est[3 * c] = fixed;
+      est[3 * c + 1] = fixed;
+      est[3 * c + 2] = 0;
+    } else if (catalog.models.perTreatment) {
+      // One model per treatment: the treatment with the highest arbitrated propensity represents the action.
+      let best = -1;
+      for (let t = 0; t < treatments.length; t++) {
+        const key = modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction, treatmentId: treatments[t]!.id });
+        let e: PropensityEstimate;
         if (preparing) {
           prepared ??= preparing.prepare(predictors);
-          return preparing.estimatePrepared(key, prepared, random);
+          e = preparing.estimatePrepared(key, prepared, random);
+        } else e = model.estimate(key, predictors, random);
+        if (best < 0 || e.propensity > est[3 * c]!) {
+          est[3 * c] = e.propensity;
+          est[3 * c + 1] = e.mean;
+          est[3 * c + 2] = e.evidence;
+          best = t;
         }
-        return model.estimate(key, predictors, random);
-      };
-      let estimate: PropensityEstimate;
-      if (catalog.models.perTreatment) {
-        // One model per treatment: the treatment with the highest arbitrated propensity represents the action.
-        let best = -1;
-        estimate = { propensity: 0, mean: 0, evidence: 0 };
-        for (let t = 0; t < treatments.length; t++) {
-          const treatment = treatments[t] as TreatmentDef;
-          const e = estimateFor(modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction, treatmentId: treatment.id }));
-          if (e.propensity > estimate.propensity || best < 0) {
-            estimate = e;
-            best = t;
-          }
-        }
-        if (best > 0) treatments = [treatments[best] as TreatmentDef, ...treatments.filter((_, i) => i !== best)];
-      } else estimate = estimateFor(actionModelKey(action, channel));
-      propensity = estimate.propensity;
-      modelPropensity = estimate.mean;
-      evidence = estimate.evidence;
+      }
+      if (best > 0) reordered[c] = [treatments[best]!, ...treatments.filter((_, i) => i !== best)];
+    } else if (slotted) {
+      prepared ??= slotted.prepare(predictors);
+      slotted.estimateInto(slots![c], prepared, random, est, 3 * c);
+    } else {
+      let e: PropensityEstimate;
+      if (preparing) {
+        prepared ??= preparing.prepare(predictors);
+        e = preparing.estimatePrepared(table.keys[c]!, prepared, random);
+      } else e = model.estimate(table.keys[c]!, predictors, random);
+      est[3 * c] = e.propensity;
+      est[3 * c + 1] = e.mean;
+      est[3 * c + 2] = e.evidence;
     }
-    const contextWeight = weightOf(action);
-    const factors: CandidateFactors = {
-      propensity,
-      modelPropensity,
-      evidence,
-      fixedPropensity: fixed,
-      contextWeight,
-      value: action.value,
-      lever: action.lever,
-      priority: propensity * contextWeight * action.value * action.lever,
-    };
-    if (propensity < catalog.minPropensity && !action.mandatory && !controlGroup) {
-      drop(action, treatments, {
-        stage: 'relevance',
-        factors,
-        reason: `propensity ${round(propensity)} is below the relevance floor ${catalog.minPropensity}`,
-      });
+    const propensity = est[3 * c]!;
+    const weight = contextWeight(action);
+    weightOf[c] = weight;
+    priorityOf[c] = propensity * weight * table.value[c]! * table.lever[c]!;
+    if (propensity < catalog.minPropensity && table.mandatory[c] === 0 && !controlGroup) {
+      stage[c] = RELEVANCE;
       continue;
     }
-    const first = treatments[0] as TreatmentDef;
-    const others = treatments.length > 1 ? treatments.slice(1) : NO_TREATMENTS;
-    scored.push({ action, treatment: first, others, factors, advisorId, advisorReason });
+    stage[c] = PASSED;
+    passed[passedCount++] = c;
   }
 
   // Mandatory actions skip arbitration: first, in catalog order. The rest best first, or (control
   // arm) in a random order drawn from the injected random source.
-  const mandatory = scored.filter((s) => s.action.mandatory).sort((a, b) => a.action.order - b.action.order);
-  let arbitrated = scored.filter((s) => !s.action.mandatory);
-  const byPriority = (a: Scored, b: Scored): number => b.factors.priority - a.factors.priority || a.action.order - b.action.order;
-  const wanted = Math.max(1, Math.floor(request.limit)) - mandatory.length;
-  if (!explain && !controlGroup && Number.isFinite(wanted) && wanted < arbitrated.length && !arbitrated.some((s) => Number.isNaN(s.factors.priority))) {
+  const mandatory: number[] = [];
+  let arbitrated: number[] = [];
+  let nan = false;
+  for (let i = 0; i < passedCount; i++) {
+    const c = passed[i]!;
+    if (table.mandatory[c] === 1) mandatory.push(c);
+    else {
+      arbitrated.push(c);
+      if (priorityOf[c] !== priorityOf[c]) nan = true;
+    }
+  }
+  const byPriority = (a: number, b: number): number => priorityOf[b]! - priorityOf[a]! || a - b;
+  const limit = Math.max(1, Math.floor(request.limit));
+  const wanted = limit - mandatory.length;
+  if (!explain && !controlGroup && Number.isFinite(wanted) && wanted < arbitrated.length && !nan) {
     // Only the first `wanted` are returned: select them (the same as the head of the stable sort,
     // the comparator being a total order without NaN priorities) instead of sorting everything.
-    arbitrated = topOf(arbitrated, Math.max(0, wanted), byPriority);
+    arbitrated = topOf(arbitrated, Math.max(0, wanted));
   } else arbitrated.sort(byPriority);
   if (controlGroup) {
     for (let i = arbitrated.length - 1; i > 0; i--) {
       const j = Math.floor(random.next() * (i + 1));
-      [arbitrated[i], arbitrated[j]] = [arbitrated[j] as Scored, arbitrated[i] as Scored];
+      [arbitrated[i], arbitrated[j]] = [arbitrated[j]!, arbitrated[i]!];
     }
   }
-  scored.length = 0;
-  scored.push(...mandatory, ...arbitrated);
+  const ranked = mandatory.length > 0 ? [...mandatory, ...arbitrated] : arbitrated;
 
-  const limit = Math.max(1, Math.floor(request.limit));
   const actions: RankedAction[] = [];
-  scored.forEach((s, index) => {
-    const selected = index < limit;
-    if (selected) {
-      actions.push({
-        rank: index + 1,
-        actionId: s.action.id,
-        issue: s.action.issue,
-        group: s.action.group,
-        treatmentId: s.treatment.id,
-        propensity: s.factors.propensity,
-        contextWeight: s.factors.contextWeight,
-        value: s.factors.value,
-        lever: s.factors.lever,
-        priority: s.factors.priority,
-        ...(s.action.mandatory ? { mandatory: true } : {}),
-        ...(s.advisorId !== undefined ? { advisorId: s.advisorId } : {}),
-      });
+  for (let index = 0; index < ranked.length && index < limit; index++) {
+    const c = ranked[index]!;
+    const action = candidates[c]!.action;
+    const treatment = (reordered[c] ?? candidates[c]!.treatments)[0]!;
+    const advisorId = advisorIds[c];
+    actions.push({
+      rank: index + 1,
+      actionId: action.id,
+      issue: action.issue,
+      group: action.group,
+      treatmentId: treatment.id,
+      propensity: est[3 * c]!,
+      contextWeight: weightOf[c]!,
+      value: action.value,
+      lever: action.lever,
+      priority: priorityOf[c]!,
+      ...(action.mandatory ? { mandatory: true } : {}),
+      ...(advisorId !== undefined ? { advisorId } : {}),
+    });
+  }
+  if (!explain) return { actions, predictors, controlGroup };
+
+  const factorsOf = (c: number): CandidateFactors => ({
+    propensity: est[3 * c]!,
+    modelPropensity: est[3 * c + 1]!,
+    evidence: est[3 * c + 2]!,
+    fixedPropensity: table.fixed[c] === table.fixed[c],
+    contextWeight: weightOf[c]!,
+    value: table.value[c]!,
+    lever: table.lever[c]!,
+    priority: priorityOf[c]!,
+  });
+  const explanation: CandidateExplanation[] = [];
+  // the candidates removed along the way, in catalog order, then the arbitrated ones in rank order
+  for (let c = 0; c < n; c++) {
+    const code = stage[c]!;
+    if (code === PASSED) continue;
+    const action = candidates[c]!.action;
+    const entry = dropEntry(code, c, action);
+    for (const t of reordered[c] ?? candidates[c]!.treatments) {
+      explanation.push({ actionId: action.id, treatmentId: t.id, issue: action.issue, group: action.group, ...entry });
     }
-    if (!explain) return;
-    const f = s.factors;
+  }
+  function dropEntry(code: number, c: number, action: CompiledAction): Omit<CandidateExplanation, 'actionId' | 'treatmentId' | 'issue' | 'group'> {
+    switch (code) {
+      case VALIDITY:
+        return {
+          stage: 'validity',
+          reason: `not valid on ${now.toISOString().slice(0, 10)} (valid ${action.def.validFrom ?? 'always'} to ${action.def.validTo ?? 'open end'})`,
+        };
+      case POLICY: {
+        const policy = action.policies[detailOf[c]!]!;
+        const result = outcome(table.ruleOf[table.ruleStart[c]! + detailOf[c]!]!);
+        const where = `${policy.stage} rule of ${policy.level} '${policy.owner}'`;
+        const reason = result.missing
+          ? `${where} is false because ${result.missing.join(', ')} ${result.missing.length > 1 ? 'are' : 'is'} missing: ${policy.rule.source}`
+          : result.error
+            ? `${where} could not be evaluated (${result.error}), so it counts as false: ${policy.rule.source}`
+            : `${where} is false: ${policy.rule.source}`;
+        return {
+          stage: policy.stage,
+          level: policy.level,
+          rule: policy.rule.source,
+          ...(result.missing ? { missing: result.missing } : {}),
+          ...(result.error ? { error: result.error } : {}),
+          reason,
+        };
+      }
+      case PREFERENCE: {
+        const finding = findings[c] as PreferenceFinding;
+        return { stage: 'preference', policy: finding.preference, reason: finding.reason };
+      }
+      case CONTACT: {
+        const finding = findings[c] as ContactFinding;
+        return { stage: finding.stage, policy: finding.policy, evidence: finding.evidence, reason: finding.reason };
+      }
+      case ADVISOR:
+        return { stage: 'advisor', reason: findings[c] as string };
+      default:
+        return {
+          stage: 'relevance',
+          factors: factorsOf(c),
+          reason: `propensity ${round(est[3 * c]!)} is below the relevance floor ${catalog.minPropensity}`,
+        };
+    }
+  }
+  ranked.forEach((c, index) => {
+    const action = candidates[c]!.action;
+    const [treatment, ...others] = reordered[c] ?? candidates[c]!.treatments;
+    const selected = index < limit;
+    const f = factorsOf(c);
     const formula = `P ${round(f.propensity)} x C ${round(f.contextWeight)} x V ${round(f.value)} x L ${round(f.lever)} = ${round(f.priority)}`;
-    const how = s.action.mandatory
+    const how = action.mandatory
       ? `mandatory, placed ahead of arbitration (${formula})`
       : controlGroup
         ? `control group: random order among the ${arbitrated.length} eligible action(s) (${formula})`
         : formula;
-    const advisor = s.advisorReason ? `; advisor: ${s.advisorReason}` : '';
+    const advisorId = advisorIds[c];
+    const advisor = advisorReasons[c] ? `; advisor: ${advisorReasons[c]}` : '';
     explanation.push({
-      actionId: s.action.id,
-      treatmentId: s.treatment.id,
-      issue: s.action.issue,
-      group: s.action.group,
+      actionId: action.id,
+      treatmentId: treatment!.id,
+      issue: action.issue,
+      group: action.group,
       stage: selected ? 'selected' : 'limit',
       ...(selected ? { rank: index + 1 } : {}),
       factors: f,
-      ...(s.advisorId !== undefined ? { advisorId: s.advisorId } : {}),
+      ...(advisorId !== undefined ? { advisorId } : {}),
       reason: selected
         ? `ranked ${index + 1}: ${how}${advisor}`
         : `passed every rule but ranked ${index + 1}, below the ${limit} requested: ${how}${advisor}`,
     });
-    for (const other of s.others) {
+    for (const other of others) {
       explanation.push({
-        actionId: s.action.id,
+        actionId: action.id,
         treatmentId: other.id,
-        issue: s.action.issue,
-        group: s.action.group,
+        issue: action.issue,
+        group: action.group,
         stage: 'duplicate',
         factors: f,
-        reason: `another treatment of the same action (${s.treatment.id}) represents it in this channel`,
+        reason: `another treatment of the same action (${treatment!.id}) represents it in this channel`,
       });
     }
   });
-
-  return explain ? { actions, predictors, explanation, controlGroup } : { actions, predictors, controlGroup };
+  return { actions, predictors, explanation, controlGroup };
 }
 
-/** The first k of `items` stably sorted by `compare`, in order (k small: insertion into the head). */
-function topOf<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
-  const top: T[] = [];
+/**
+ * The first k candidates of `items` by priority (highest first, then catalog order), in order: k
+ * is small, so each item is inserted into the head instead of sorting everything.
+ */
+function topOf(items: readonly number[], k: number): number[] {
+  const top: number[] = [];
   if (k <= 0) return top;
-  for (const item of items) {
-    if (top.length === k && compare(top[k - 1] as T, item) <= 0) continue;
-    // after every element not greater than it (stability)
+  for (const c of items) {
+    const p = priorityOf[c]!;
+    if (top.length === k) {
+      const last = top[k - 1]!;
+      if (priorityOf[last]! > p || (priorityOf[last] === p && last < c)) continue;
+    }
+    // after every element not below it (ties keep catalog order)
     let i = top.length;
-    while (i > 0 && compare(top[i - 1] as T, item) > 0) i--;
-    top.splice(i, 0, item);
+    while (i > 0) {
+      const before = top[i - 1]!;
+      if (priorityOf[before]! > p || (priorityOf[before] === p && before < c)) break;
+      i--;
+    }
+    top.splice(i, 0, c);
     if (top.length > k) top.pop();
   }
   return top;

@@ -270,8 +270,16 @@ export class NumericBinning {
   }
 
   intervalOf(v: number): number {
+    const n = this.nIntervals;
+    if (n <= 8) {
+      // the number of finite bounds below v, counted without branches (cheaper than a search for a few)
+      const upper = this.upper;
+      let k = 0;
+      for (let i = 0; i < n - 1; i++) k += +(v > upper[i]!);
+      return k;
+    }
     let lo = 0;
-    let hi = this.nIntervals - 1;
+    let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (v <= this.upper[mid]!) hi = mid;

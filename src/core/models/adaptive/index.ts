@@ -26,6 +26,16 @@ export interface AdaptiveModelOptions extends NaiveBayesOptions {
   explore?: boolean;
 }
 
+/**
+ * A stable handle on one key's model (`AdaptiveModel.slot`): it follows the key when its model is
+ * created, loaded or merged, so a caller that scores the same keys on every decision (the
+ * pipeline, per catalog version) resolves each key once instead of once per decision.
+ */
+export interface ModelSlot {
+  readonly key: string;
+  model: NaiveBayesModel | undefined;
+}
+
 export interface ModelSummary {
   key: string;
   /** Responses learnt (decayed when a half-life is set). */
@@ -38,6 +48,7 @@ export interface ModelSummary {
 export class AdaptiveModel implements PropensityModel {
   readonly kind = 'adaptive-nb';
   private readonly models = new Map<string, NaiveBayesModel>();
+  private readonly slots = new Map<string, ModelSlot>();
   private readonly dirty = new Set<string>();
   private readonly explore: boolean;
   private readonly modelOptions: NaiveBayesOptions;
@@ -73,9 +84,44 @@ export class AdaptiveModel implements PropensityModel {
       return { propensity: this.explore ? random.next() : 0.5, mean: 0.5, evidence: 0 };
     }
     const mean = m.predictMean(prepared);
-    const evidence = m.evidence;
+    const evidence = m.scoredEvidence;
     const propensity = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
     return { propensity, mean, evidence };
+  }
+
+  /** The stable handle on `key`'s model (see `ModelSlot`). */
+  slot(key: string): ModelSlot {
+    let s = this.slots.get(key);
+    if (!s) {
+      s = { key, model: this.models.get(key) };
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  /**
+   * `estimatePrepared` through a slot, without allocating: writes the arbitrated propensity, the
+   * point estimate and the evidence to out[at], out[at + 1], out[at + 2].
+   */
+  estimateInto(slot: ModelSlot, prepared: EncodedPredictors, random: Random, out: Float64Array, at: number): void {
+    const m = slot.model;
+    if (!m) {
+      out[at] = this.explore ? random.next() : 0.5;
+      out[at + 1] = 0.5;
+      out[at + 2] = 0;
+      return;
+    }
+    const mean = m.predictMean(prepared);
+    const evidence = m.scoredEvidence;
+    out[at] = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
+    out[at + 1] = mean;
+    out[at + 2] = evidence;
+  }
+
+  private setModel(key: string, m: NaiveBayesModel): void {
+    this.models.set(key, m);
+    const s = this.slots.get(key);
+    if (s) s.model = m;
   }
 
   learn(key: string, predictors: Predictors, positive: boolean): void {
@@ -88,7 +134,7 @@ export class AdaptiveModel implements PropensityModel {
     let m = this.models.get(key);
     if (!m) {
       m = new NaiveBayesModel(this.modelOptions);
-      this.models.set(key, m);
+      this.setModel(key, m);
     }
     return m;
   }
@@ -107,7 +153,7 @@ export class AdaptiveModel implements PropensityModel {
     if (typeof state !== 'object' || state === null || Array.isArray(state) || state['version'] !== 1) {
       throw new TypeError(`adaptive-nb state for ${key} must be an object with version 1`);
     }
-    this.models.set(key, NaiveBayesModel.fromJSON(state as unknown as NaiveBayesState, this.modelOptions));
+    this.setModel(key, NaiveBayesModel.fromJSON(state as unknown as NaiveBayesState, this.modelOptions));
   }
 
   keys(): string[] {
@@ -135,7 +181,7 @@ export class AdaptiveModel implements PropensityModel {
     for (const [key, m] of other.models) {
       const mine = this.models.get(key);
       if (mine) mine.merge(m);
-      else this.models.set(key, NaiveBayesModel.fromJSON(m.toJSON(), this.modelOptions));
+      else this.setModel(key, NaiveBayesModel.fromJSON(m.toJSON(), this.modelOptions));
       this.dirty.add(key);
     }
     return this;

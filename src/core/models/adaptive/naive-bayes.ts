@@ -63,7 +63,7 @@
 import type { Predictors, PredictorValue } from '../../types.js';
 import { DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
 import { Classifier, type ClassifierState } from './classifier.js';
-import { encodedSymbol, internSymbol, MISSING_SLOT, Predictor, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
+import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
 
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
@@ -241,21 +241,48 @@ export interface NaiveBayesState {
   groupedWith: Record<string, string>;
 }
 
-/** Kinds of active predictors in the scorer. */
-const NUMERIC = 0;
-const SYMBOLIC = 1;
-const OTHER = 2;
-/** Ints per active predictor in the scorer's `sMeta`, and their offsets. */
-const META = 9;
-const M_KIND = 0;
+/**
+ * The scorer (`buildScorer`) lays out the active predictors in order, read front to back when a
+ * model scores a record:
+ * - `sMeta` (ints): HEAD ints per predictor [kind, predictor id, `at`, size, a, b] (fixed-size, so
+ *   the next predictor's head is found without reading this one's);
+ * - `sNum` (numbers) from `at`: a numeric predictor's size - 1 finite interval bounds (size
+ *   intervals, the last unbounded), then one cell per bin (size + 1: the intervals and missing);
+ *   any other predictor's cells (size bins). A cell holds the bin's contribution to the score, NaN
+ *   when the bin is no evidence, Infinity while not computed at this version of the model.
+ * Symbolic predictors map the symbol numbers of `internSymbol` to groups: DENSE through `sGroups`
+ * from a (a byte per number below b: the group, or NOT_GROUPED for the residual), HASHED (when that
+ * table would be long) through `sHash` from a: 2^b slots of open addressing, each packing
+ * number << GROUP_BITS | group (-1 empty).
+ */
+const HEAD = 4;
+/** kind | size << 2 */
+const M_KIND_SIZE = 0;
 const M_ID = 1;
-const M_LOCAL = 2;
+const M_AT = 2;
+/** DENSE: first group | table length << 16; HASHED: first slot | bits << 24. */
 const M_TABLE = 3;
-const M_BOUNDS = 4;
-const M_INTERVALS = 5;
-const M_SYMBOLS = 6;
-const M_SYMBOL_COUNT = 7;
-const M_RESIDUAL = 8;
+const NUMERIC = 0;
+const DENSE = 1;
+const HASHED = 2;
+const OTHER = 3;
+/** Longest DENSE table: beyond, the symbolic predictor is HASHED. */
+const DENSE_LIMIT = 512;
+const NOT_GROUPED = 255;
+/** Bits of a packed slot of a HASHED table that hold the group. */
+const GROUP_BITS = 8;
+/** Multiplier of the symbol tables' hash (Fibonacci hashing). */
+const HASH = 0x9e3779b1;
+
+/** `sFlags` of a cell not computed at the model's version. */
+const NOT_COMPUTED = 2;
+
+/** Intervals up to which a bin is found by counting the bounds below the value rather than by a binary search. */
+const LINEAR_SEARCH = 8;
+
+/** `sNum` starts with the intercept and the evidence at the model's version (see `ready`). */
+const INTERCEPT = 0;
+const EVIDENCE = 1;
 
 /** Bins with fewer responses than this never count as evidence (whatever the options say). */
 const MIN_BIN_EVIDENCE = 1e-6;
@@ -263,7 +290,49 @@ const MIN_BIN_EVIDENCE = 1e-6;
 /** The weight beyond which all inflated counts are rescaled to keep floats well inside range. */
 const RESCALE_AT = 1e12;
 
-export class NaiveBayesModel {
+export class NaiveBayesModel implements LayoutCounter {
+  // Fields scoring reads come first, so that they share the object's first cache lines.
+  /**
+   * Bumped whenever counts, bins, weights or activation change; stamps the scoring caches
+   * (the intercept's logarithms here, per-bin values in each predictor).
+   */
+  private version = 0;
+  /** Bumped when the active predictors or their bins change (refresh, load); see `buildScorer`. */
+  private structure = 0;
+  private scorerStructure = -1;
+  /** The version the cells in `sNum` were computed at. */
+  private tableVersion = -1;
+  private sPreds: Predictor[] = [];
+  private sCount = 0;
+  /** Predictor index of each active predictor (the row arrays of `learn`), and its first cell. */
+  private sLocal = new Int32Array(0);
+  private sCells = new Int32Array(0);
+  private sMeta = new Int32Array(0);
+  private sNum = new Float64Array(0);
+  private sGroups = new Uint8Array(0);
+  /** Per cell of `sNum`: 1 when the bin is evidence, 0 when not (its cell holds 0), NOT_COMPUTED at this version. */
+  private sFlags = new Uint8Array(0);
+  private sHash = new Int32Array(0);
+  private sThresholds = new Float64Array(0);
+  /**
+   * The model is its symbolic binnings' layout counter (`LayoutCounter`): evictions of grouped
+   * symbols count here, next to the fields scoring reads.
+   */
+  changes = 0;
+  private get layout(): LayoutCounter {
+    return this;
+  }
+  private scorerLayout = 0;
+  /** Calibration cache (see `calibrate`), stamped with the version. */
+  private cStamp = -1;
+  private cReady = false;
+  private cIntervals = 1;
+  private cStructure = -1;
+  private cSelected = -1;
+  private cal = new Float64Array(3);
+  /** Active predictors that took part in the last `scoreOf` (their row's bin held evidence). */
+  private lastCount = 0;
+
   readonly options: ResolvedNaiveBayesOptions;
   private readonly preds: Predictor[] = [];
   private readonly byName = new Map<string, number>();
@@ -308,23 +377,8 @@ export class NaiveBayesModel {
   private readonly shapeNames: string[] = [];
   private shapeLocal = new Int32Array(16);
   private shapeLength = 0;
-  /**
-   * Bumped whenever counts, bins, weights or activation change; stamps the scoring caches
-   * (the intercept's logarithms here, per-bin values in each predictor).
-   */
-  private version = 0;
-  private interceptStamp = -1;
   private lnPos = 0;
   private lnNeg = 0;
-  /** Bumped when the active predictors or their bins change (refresh, load); see `buildScorer`. */
-  private structure = 0;
-  private scorerStructure = -1;
-  private sPreds: Predictor[] = [];
-  private sMeta = new Int32Array(0);
-  private sNum = new Float64Array(0);
-  private sTable = new Float64Array(0);
-  private readonly layout: LayoutCounter = { changes: 0 };
-  private scorerLayout = 0;
 
   constructor(options: NaiveBayesOptions = {}) {
     this.options = resolveOptions(options);
@@ -367,80 +421,113 @@ export class NaiveBayesModel {
 
   /** The naive-Bayes score of a predictor record (active predictors only). */
   score(predictors: Predictors): number {
+    this.ready();
     return this.scoreOf(predictors);
   }
 
-  /** Active predictors that took part in the last `scoreOf` (their row's bin held evidence). */
-  private lastCount = 0;
+
+  /** The score of a record (the record's own values; see `scoreEncoded` for a resolved one); sets `lastCount`. */
+  private scoreOf(predictors: Predictors): number {
+    const preds = this.sPreds;
+    const cells = this.sCells;
+    let sum = this.lnPos - this.lnNeg;
+    let n = 0;
+    for (let k = 0; k < preds.length; k++) {
+      const p = preds[k]!;
+      const bin = p.index(predictors[p.name]);
+      const c = this.cell(k, cells[k]! + bin, bin);
+      if (c !== c) continue;
+      sum += c;
+      n++;
+    }
+    this.lastCount = n;
+    return sum / (1 + n);
+  }
 
   /**
-   * The score; sets `lastCount`. The value of each active predictor comes from `encoded` (values
-   * by predictor id, for a record scored by many models), else the record itself.
+   * `scoreOf` for a record resolved once for many models (`encodePredictors`): numbers and symbol
+   * numbers by predictor id, bins from the scorer's arrays alone (see HEAD).
    */
-  private scoreOf(predictors: Predictors, encoded?: EncodedPredictors): number {
-    if (this.scorerStructure !== this.structure) this.buildScorer();
-    const version = this.version;
-    if (this.interceptStamp !== version) this.stampIntercept();
-    const preds = this.sPreds;
-    const nAct = preds.length;
-    const num = this.sNum;
-    let sum = this.lnPos - this.lnNeg;
+  private scoreEncoded(encoded: EncodedPredictors): number {
+    const nAct = this.sCount;
     const meta = this.sMeta;
-    const values = encoded !== undefined ? encoded.values : undefined;
-    const nValues = values !== undefined ? values.length : -1;
-    // symbol groups as laid out, unless a grouped symbol was evicted since
-    const symbols = this.layout.changes === this.scorerLayout;
+    const num = this.sNum;
+    const groups = this.sGroups;
+    const hash = this.sHash;
+    const flags = this.sFlags;
+    const numbers = encoded.numbers;
+    const size = encoded.size;
+    // symbol numbers as encoded, unless a model interned symbols since
+    const fresh = encoded.internedAt === internedSymbols();
+    const symbolsOf = encoded.symbols;
+    // symbol tables as laid out, unless a grouped symbol was evicted since
+    const symbols = this.changes === this.scorerLayout;
+    let sum = num[INTERCEPT]!;
     let n = 0;
-    for (let k = 0, m = 0; k < nAct; k++, m += META) {
-      // (a predictor created after the record was encoded reads the record itself)
+    for (let k = 0, m = 0; k < nAct; k++, m += HEAD) {
+      const kindSize = meta[m + M_KIND_SIZE]!;
+      const kind = kindSize & 3;
+      const bins = kindSize >>> 2;
       const id = meta[m + M_ID]!;
-      const kind = meta[m + M_KIND]!;
+      const at = meta[m + M_AT]!;
+      let t: number;
       let bin: number;
       if (kind === NUMERIC) {
-        const x = toNumber(id < nValues ? values![id] : predictors[preds[k]!.name]);
-        const nInt = meta[m + M_INTERVALS]!;
-        if (x !== x) bin = nInt;
-        else {
-          // first interval whose upper bound >= x (the last bound is +Infinity)
-          const base = meta[m + M_BOUNDS]!;
+        // bins: the intervals; the cells follow the bins - 1 finite bounds
+        t = at + bins - 1;
+        const x = id < size ? numbers[id]! : toNumber(encoded.record[this.sPreds[k]!.name]);
+        if (x !== x) bin = bins;
+        else if (bins <= LINEAR_SEARCH) {
+          // the first interval whose upper bound >= x: the number of finite bounds below x
+          // (counted without branches: cheaper than a search for a few bounds)
+          bin = 0;
+          for (let i = at, end = at + bins - 1; i < end; i++) bin += +(x > num[i]!);
+        } else {
           let lo = 0;
-          let hi = nInt - 1;
+          let hi = bins - 1;
           while (lo < hi) {
             const mid = (lo + hi) >> 1;
-            if (x <= num[base + mid]!) hi = mid;
+            if (x <= num[at + mid]!) hi = mid;
             else lo = mid + 1;
           }
           bin = lo;
         }
-      } else if (kind === SYMBOLIC && symbols && id < nValues) {
-        const sym = encodedSymbol(encoded!, id);
-        const residual = meta[m + M_RESIDUAL]!;
-        if (sym === SYMBOL_MISSING) bin = residual + 1;
-        else {
-          bin = residual;
-          if (sym >= 0) {
-            // grouped symbols: [id, group] pairs sorted by id
-            let lo = meta[m + M_SYMBOLS]!;
-            let hi = lo + meta[m + M_SYMBOL_COUNT]!;
-            while (lo < hi) {
-              const mid = (lo + hi) >> 1;
-              const key = meta[2 * mid]!;
-              if (key === sym) {
-                bin = meta[2 * mid + 1]!;
+      } else {
+        t = at;
+        const residual = bins - 2;
+        bin = -1;
+        if (kind !== OTHER && symbols && id < size) {
+          const sym = fresh ? symbolsOf[id]! : encodedSymbol(encoded, id);
+          if (sym === SYMBOL_MISSING) bin = residual + 1;
+          else if (sym < 0) bin = residual;
+          else if (kind === DENSE) {
+            const table = meta[m + M_TABLE]!;
+            const g = sym < table >>> 16 ? groups[(table & 0xffff) + sym]! : NOT_GROUPED;
+            bin = g === NOT_GROUPED ? residual : g;
+          } else {
+            bin = residual;
+            const table = meta[m + M_TABLE]! & 0xffffff;
+            const bits = meta[m + M_TABLE]! >>> 24;
+            const mask = (1 << bits) - 1;
+            for (let h = Math.imul(sym, HASH) >>> (32 - bits); ; h = (h + 1) & mask) {
+              const slot = hash[table + h]!;
+              if (slot === -1) break;
+              if (slot >>> GROUP_BITS === sym) {
+                bin = slot & ((1 << GROUP_BITS) - 1);
                 break;
               }
-              if (key < sym) lo = mid + 1;
-              else hi = mid;
             }
           }
         }
-      } else {
-        bin = preds[k]!.index(id < nValues ? values![id] : predictors[preds[k]!.name]);
+        // the binning itself: a predictor laid out without a table, created after the record was
+        // encoded, or whose grouped symbols changed since the layout
+        if (bin < 0) bin = this.sPreds[k]!.index(id < size ? encoded.values[id] : encoded.record[this.sPreds[k]!.name]);
       }
-      const c = this.cell(k, m, bin, version);
-      if (c !== c) continue;
-      sum += c;
-      n++;
+      t += bin;
+      // a bin that is no evidence holds 0 and flag 0: added without a branch
+      if (flags[t] === NOT_COMPUTED) this.cell(k, t, bin);
+      sum += num[t]!;
+      n += flags[t]!;
     }
     this.lastCount = n;
     return sum / (1 + n);
@@ -448,15 +535,13 @@ export class NaiveBayesModel {
 
   /** `scoreOf` for the row being learnt, whose bins `learn` found (by predictor index). */
   private scoreBins(bins: Int32Array): number {
-    if (this.scorerStructure !== this.structure) this.buildScorer();
-    const version = this.version;
-    if (this.interceptStamp !== version) this.stampIntercept();
-    const nAct = this.sPreds.length;
-    const meta = this.sMeta;
+    const local = this.sLocal;
+    const cells = this.sCells;
     let sum = this.lnPos - this.lnNeg;
     let n = 0;
-    for (let k = 0, m = 0; k < nAct; k++, m += META) {
-      const c = this.cell(k, m, bins[meta[m + M_LOCAL]!]!, version);
+    for (let k = 0; k < local.length; k++) {
+      const bin = bins[local[k]!]!;
+      const c = this.cell(k, cells[k]! + bin, bin);
       if (c !== c) continue;
       sum += c;
       n++;
@@ -465,92 +550,122 @@ export class NaiveBayesModel {
     return sum / (1 + n);
   }
 
-  /** The intercept's logarithms and each active predictor's evidence threshold, for this version. */
-  private stampIntercept(): void {
+  /**
+   * Readies the scorer for this version of the model: the layout after a refresh or load, and per
+   * version the intercept's logarithms, each active predictor's evidence threshold and empty cells
+   * (filled as bins are read).
+   */
+  private ready(): void {
+    if (this.scorerStructure !== this.structure) this.buildScorer();
+    const version = this.version;
+    if (this.tableVersion === version) return;
     const w = this.w;
     this.lnPos = Math.log(1 + this.totalPos / w);
     this.lnNeg = Math.log(1 + this.totalNeg / w);
     const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
     const preds = this.sPreds;
+    const thresholds = this.sThresholds;
     const num = this.sNum;
-    for (let k = 0; k < preds.length; k++) num[k] = preds[k]!.evidenceThreshold(w, minE, sparse);
-    this.interceptStamp = this.version;
+    const flags = this.sFlags;
+    num[INTERCEPT] = this.lnPos - this.lnNeg;
+    num[EVIDENCE] = (this.totalPos + this.totalNeg) / w;
+    const cells = this.sCells;
+    for (let k = 0; k < preds.length; k++) {
+      const p = preds[k]!;
+      thresholds[k] = p.evidenceThreshold(w, minE, sparse);
+      flags.fill(NOT_COMPUTED, cells[k]!, cells[k]! + p.nBins);
+    }
+    this.tableVersion = version;
   }
 
   /**
-   * What bin `bin` of active predictor k (meta at m) adds to the score: its contribution, or NaN
-   * when the bin holds too little evidence (the predictor sits this row out). Per bin a
-   * [version, value] cell: computed once per model version.
+   * What bin `bin` of active predictor k (its cell at `t` in `sNum`) adds to the score: its
+   * contribution, or NaN when the bin holds too little evidence (the predictor sits this row
+   * out); computed once per model version.
    */
-  private cell(k: number, m: number, bin: number, version: number): number {
-    const table = this.sTable;
-    const t = this.sMeta[m + M_TABLE]! + 2 * bin;
-    if (table[t] === version) return table[t + 1]!;
-    const c = this.binValue(this.sPreds[k]!, bin, this.sNum[k]!);
-    table[t] = version;
-    table[t + 1] = c;
+  private cell(k: number, t: number, bin: number): number {
+    const flag = this.sFlags[t]!;
+    if (flag !== NOT_COMPUTED) return flag === 1 ? this.sNum[t]! : NaN;
+    const c = this.binValue(this.sPreds[k]!, bin, this.sThresholds[k]!);
+    this.sNum[t] = c === c ? c : 0;
+    this.sFlags[t] = c === c ? 1 : 0;
     return c;
   }
 
   /**
-   * Lays out the active predictors for scoring (after each refresh), in three arrays so that
-   * scoring a model touches little memory: `sMeta` (per active predictor META ints, then the
-   * [symbol id, group] pairs of symbolic predictors), `sNum` (evidence thresholds, then numeric
-   * bounds) and `sTable` (a [version, value] cell per bin).
+   * Lays out the active predictors for scoring (after each refresh and load; see HEAD). Interns
+   * the grouped symbols, so that records resolved later find them.
    */
   private buildScorer(): void {
     const preds = this.active.map((i) => this.preds[i]!);
     const nAct = preds.length;
-    const head = new Int32Array(nAct * META);
-    const pairs: number[] = [];
-    let cells = 0;
-    let nBounds = nAct;
+    const meta: number[] = [];
+    const num: number[] = [0, 0]; // INTERCEPT, EVIDENCE
+    const groups: number[] = [];
+    const hash: number[] = [];
+    const cellsAt = new Int32Array(nAct);
     for (let k = 0; k < nAct; k++) {
       const p = preds[k]!;
-      const m = k * META;
       const b = p.binning;
-      head[m + M_ID] = p.id;
-      head[m + M_LOCAL] = this.active[k]!;
-      head[m + M_TABLE] = 2 * cells;
-      cells += p.nBins;
-      head[m + M_KIND] = OTHER;
+      const at = num.length;
       if (b?.type === 'numeric') {
-        head[m + M_KIND] = NUMERIC;
-        head[m + M_BOUNDS] = nBounds;
-        head[m + M_INTERVALS] = b.nBins - 1;
-        nBounds += b.nBins - 1;
+        const bounds = new Float64Array(b.nBins - 1);
+        b.copyBounds(bounds, 0);
+        // the finite bounds (the last interval is unbounded), then the cells
+        for (let i = 0; i + 1 < bounds.length; i++) num.push(bounds[i]!);
+        meta.push(NUMERIC | ((b.nBins - 1) << 2), p.id, at, 0);
       } else if (b?.type === 'symbolic') {
         const entries: Array<[number, number]> = [];
-        for (const [symbol, group] of b.groupedSymbols()) entries.push([internSymbol(symbol), group]);
-        if (entries.some(([id]) => id < 0)) continue; // symbol registry full: the binning's own map
-        entries.sort((x, y) => x[0] - y[0]);
-        head[m + M_KIND] = SYMBOLIC;
-        head[m + M_SYMBOLS] = pairs.length / 2;
-        head[m + M_SYMBOL_COUNT] = entries.length;
-        head[m + M_RESIDUAL] = b.nBins - 2;
-        for (const [id, group] of entries) pairs.push(id, group);
-      }
-    }
-    // the pairs live after the heads (at an even index); M_SYMBOLS counts in pairs
-    const pairsAt = 2 * Math.ceil((nAct * META) / 2);
-    const meta = new Int32Array(pairsAt + pairs.length);
-    meta.set(head);
-    meta.set(pairs, pairsAt);
-    for (let k = 0; k < nAct; k++) {
-      if (meta[k * META + M_KIND] === SYMBOLIC) meta[k * META + M_SYMBOLS] = meta[k * META + M_SYMBOLS]! + pairsAt / 2;
-    }
-    const num = new Float64Array(nBounds);
-    for (let k = 0; k < nAct; k++) {
-      const b = preds[k]!.binning;
-      if (meta[k * META + M_KIND] === NUMERIC && b?.type === 'numeric') b.copyBounds(num, meta[k * META + M_BOUNDS]!);
+        for (const [symbol, group] of b.groupedSymbols()) entries.push([internSymbol(p.id, symbol), group]);
+        const length = symbolCount(p.id);
+        if (entries.some(([number, group]) => number < 0 || group >= NOT_GROUPED || number >= 1 << (31 - GROUP_BITS))) {
+          meta.push(OTHER | (p.nBins << 2), p.id, at, 0); // registry full: the binning's own map
+        } else if (length <= DENSE_LIMIT && groups.length + length <= 0xffff) {
+          const first = groups.length;
+          for (let i = 0; i < length; i++) groups.push(NOT_GROUPED);
+          for (const [number, group] of entries) groups[first + number] = group;
+          meta.push(DENSE | (p.nBins << 2), p.id, at, first | (length << 16));
+        } else {
+          let bits = 1;
+          while (1 << bits < Math.ceil((4 * entries.length) / 3)) bits++;
+          const slots = new Array<number>(1 << bits).fill(-1);
+          const mask = (1 << bits) - 1;
+          for (const [number, group] of entries) {
+            let h = Math.imul(number, HASH) >>> (32 - bits);
+            while (slots[h] !== -1) h = (h + 1) & mask;
+            slots[h] = (number << GROUP_BITS) | group;
+          }
+          meta.push(HASHED | (p.nBins << 2), p.id, at, hash.length | (bits << 24));
+          for (const x of slots) hash.push(x);
+        }
+      } else meta.push(OTHER | (p.nBins << 2), p.id, at, 0);
+      cellsAt[k] = num.length;
+      for (let i = 0; i < p.nBins; i++) num.push(0);
     }
     this.sPreds = preds;
-    this.sMeta = meta;
-    this.sNum = num;
-    this.sTable = new Float64Array(2 * cells).fill(-1);
-    this.interceptStamp = -1;
+    this.sCount = nAct;
+    this.sLocal = Int32Array.from(this.active);
+    this.sCells = cellsAt;
+    // one buffer for all (adjacent in memory): numbers, heads, hash slots, flags, group tables
+    const buffer = new ArrayBuffer(8 * num.length + 4 * (meta.length + hash.length) + num.length + groups.length);
+    let offset = 0;
+    this.sNum = new Float64Array(buffer, offset, num.length);
+    this.sNum.set(num);
+    offset += 8 * num.length;
+    this.sMeta = new Int32Array(buffer, offset, meta.length);
+    this.sMeta.set(meta);
+    offset += 4 * meta.length;
+    this.sHash = new Int32Array(buffer, offset, hash.length);
+    this.sHash.set(hash);
+    offset += 4 * hash.length;
+    this.sFlags = new Uint8Array(buffer, offset, num.length).fill(NOT_COMPUTED);
+    offset += num.length;
+    this.sGroups = new Uint8Array(buffer, offset, groups.length);
+    this.sGroups.set(groups);
+    this.sThresholds = new Float64Array(nAct);
+    this.tableVersion = -1;
     this.scorerStructure = this.structure;
-    this.scorerLayout = this.layout.changes;
+    this.scorerLayout = this.changes;
   }
 
   /** What bin `bin` of `p` adds to a score: its contribution, NaN when it is no evidence. */
@@ -598,15 +713,26 @@ export class NaiveBayesModel {
     return { mean, evidence: this.evidence, score: this.lastPredictedScore };
   }
 
-  /** `predictEncoded(encoded).mean`, without building the prediction object. */
+  /**
+   * `predictEncoded(encoded).mean`, without building the prediction object (nor recording the
+   * score for `learn`); `scoredEvidence` then holds the evidence.
+   */
   predictMean(encoded: EncodedPredictors): number {
-    if (this.totalPos + this.totalNeg <= 0) return 0.5;
-    return this.meanFrom(encoded.record, encoded);
+    this.ready();
+    if (this.sNum[EVIDENCE]! <= 0) return 0.5;
+    const score = this.scoreEncoded(encoded);
+    return this.calibrate(this.lastCount > 0 ? score : undefined);
+  }
+
+  /** The model's evidence as of the last `predictMean` (the same as `evidence`, read from the scorer). */
+  get scoredEvidence(): number {
+    return this.sNum[EVIDENCE]!;
   }
 
   /** The calibrated propensity of a record (the model holds evidence); records it for `learn`. */
   private meanFrom(predictors: Predictors, encoded: EncodedPredictors | undefined): number {
-    const score = this.scoreOf(predictors, encoded);
+    this.ready();
+    const score = encoded ? this.scoreEncoded(encoded) : this.scoreOf(predictors);
     const n = this.lastCount;
     this.lastPredicted = predictors;
     this.lastPredictedScore = score;
@@ -617,59 +743,56 @@ export class NaiveBayesModel {
 
   /**
    * `this.classifier.propensity(score)`, from a copy of the selected classifier's bounds and
-   * per-bin propensities cached until the model changes (the version).
+   * per-bin propensities cached until the model changes (the version): `cal` holds the finite
+   * bounds (the last interval is unbounded), then a cell per bin (the intervals, then NaN scores),
+   * Infinity while not computed at this version.
    */
   private calibrate(score: number | undefined): number {
     const version = this.version;
     if (this.cStamp !== version) {
       const c = this.classifier;
       this.cReady = c.ready;
-      this.cTotals = c.totalsPropensity();
+      const totals = c.totalsPropensity();
       // the bounds change only at a refresh (regroup) or when another classifier is selected
       if (this.cReady && (this.cStructure !== this.structure || this.cSelected !== this.selected)) {
-        const need = c.nBins + 2;
-        if (this.cBounds.length < need) {
-          this.cBounds = new Float64Array(need);
-          this.cCells = new Float64Array(2 * need).fill(-1);
-        }
-        this.cIntervals = c.copyBounds(this.cBounds);
+        const bounds = new Float64Array(c.nBins);
+        const nInt = c.copyBounds(bounds);
+        this.cal = new Float64Array(2 * nInt + 1);
+        this.cal.set(bounds.subarray(0, nInt - 1));
+        this.cIntervals = nInt;
         this.cStructure = this.structure;
         this.cSelected = this.selected;
       }
+      this.cal.fill(Infinity, this.cIntervals - 1);
+      this.cal[2 * this.cIntervals] = totals;
       this.cStamp = version;
     }
-    if (score === undefined || !this.cReady) return this.cTotals;
     const nInt = this.cIntervals;
+    const cal = this.cal;
+    if (score === undefined || !this.cReady) return cal[2 * nInt]!;
     let k: number;
     if (score !== score) k = nInt;
-    else {
-      const bounds = this.cBounds;
+    else if (nInt <= LINEAR_SEARCH) {
+      k = 0;
+      for (let i = 0; i < nInt - 1; i++) k += +(score > cal[i]!);
+    } else {
       let lo = 0;
       let hi = nInt - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (score <= bounds[mid]!) hi = mid;
+        if (score <= cal[mid]!) hi = mid;
         else lo = mid + 1;
       }
       k = lo;
     }
-    const cells = this.cCells;
-    if (cells[2 * k] === version) return cells[2 * k + 1]!;
+    const t = nInt - 1 + k;
+    const cached = cal[t]!;
+    if (cached !== Infinity) return cached;
     const p = this.classifier.binPropensity(k);
-    cells[2 * k] = version;
-    cells[2 * k + 1] = p;
+    cal[t] = p;
     return p;
   }
 
-  /** Calibration cache (see `calibrate`), stamped with the version. */
-  private cStamp = -1;
-  private cReady = false;
-  private cTotals = 0.5;
-  private cIntervals = 0;
-  private cStructure = -1;
-  private cSelected = -1;
-  private cBounds = new Float64Array(0);
-  private cCells = new Float64Array(0);
 
   /** The record, score and count of the last `predict`, for `learn(..., knownScore)`. */
   private lastPredicted: Predictors | undefined;
@@ -708,6 +831,7 @@ export class NaiveBayesModel {
       if (knownScore !== undefined && this.lastPredicted === predictors && this.lastPredictedScore === knownScore) {
         if (this.lastPredictedCount > 0) score = knownScore;
       } else {
+        this.ready();
         const s = this.scoreBins(bins);
         if (this.lastCount > 0) score = s;
       }
@@ -947,6 +1071,8 @@ export class NaiveBayesModel {
     active.sort((a, b) => a - b);
     this.active = active;
     for (const c of this.classifiers) c.regroup(o.classifierMinEvidence, o.classifierMinShare);
+    // laid out now rather than at the next score, so that scoring never interns symbols
+    this.buildScorer();
   }
 
   /**
@@ -1128,7 +1254,7 @@ export class NaiveBayesModel {
     model.responses = state.responses;
     for (const ps of state.predictors) {
       model.byName.set(ps.name, model.preds.length);
-      model.preds.push(Predictor.fromJSON(ps, o, model.layout));
+      model.preds.push(Predictor.fromJSON(ps, o, model));
     }
     model.classifiers = state.classifiers.map((c) => Classifier.fromJSON(c, o.classifierBins, o.activationMinCount));
     model.select();
@@ -1141,6 +1267,7 @@ export class NaiveBayesModel {
     model.active = state.active.map(index).sort((a, b) => a - b);
     for (const [name, leader] of Object.entries(state.groupedWith)) model.leader.set(index(name), index(leader));
     model.structure++;
+    model.buildScorer();
     return model;
   }
 }

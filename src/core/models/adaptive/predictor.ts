@@ -44,43 +44,81 @@ export function predictorId(name: string): number {
 }
 
 /**
- * Process-wide ids of the symbols that some model has in a behaviour group (interned when a model
- * lays out its scorer), so a decision resolves a symbolic value once and each model finds its
- * group by a search over integers. Bounded: beyond MAX_SYMBOL_IDS symbols, models fall back to
- * their own symbol maps.
+ * Per predictor, process-wide numbers of the symbols that some model has in a behaviour group
+ * (numbered 0, 1, 2, ... per predictor when a model lays out its scorer), so a decision resolves a
+ * symbolic value once and each model finds its group by indexing a small table. Bounded: beyond
+ * MAX_SYMBOL_IDS symbols over all predictors, models fall back to their own symbol maps.
  */
-const symbolIds = new Map<string, number>();
+const symbolNumbers: Array<Map<string, number> | undefined> = [];
+let symbolsInterned = 0;
 const MAX_SYMBOL_IDS = 1_000_000;
 
-/** The id of a symbol, interning it; -1 when the registry is full. */
-export function internSymbol(symbol: string): number {
-  let id = symbolIds.get(symbol);
-  if (id === undefined) {
-    if (symbolIds.size >= MAX_SYMBOL_IDS) return -1;
-    id = symbolIds.size;
-    symbolIds.set(symbol, id);
+/** The number of a symbol of predictor `predictor` (a `predictorId`), interning it; -1 when the registry is full. */
+export function internSymbol(predictor: number, symbol: string): number {
+  let numbers = symbolNumbers[predictor];
+  if (!numbers) numbers = symbolNumbers[predictor] = new Map();
+  let n = numbers.get(symbol);
+  if (n === undefined) {
+    if (symbolsInterned >= MAX_SYMBOL_IDS) return -1;
+    n = numbers.size;
+    numbers.set(symbol, n);
+    symbolsInterned++;
   }
-  return id;
+  return n;
+}
+
+/** How many symbols of predictor `predictor` are numbered. */
+export function symbolCount(predictor: number): number {
+  return symbolNumbers[predictor]?.size ?? 0;
 }
 
 /** A predictor record resolved by predictor id (see `encodePredictors`). */
 export interface EncodedPredictors {
   /** The record it was built from. */
   readonly record: Predictors;
-  /** values[predictorId(name)] = record[name] for every own enumerable name of the record. */
+  /** Predictor ids known when it was encoded: ids from here on read the record itself. */
+  readonly size: number;
+  /** values[predictorId(name)] = record[name] for every enumerable name of the record. */
   readonly values: ReadonlyArray<PredictorValue | undefined>;
-  /** Per predictor id, the value's symbol id once looked up (see `encodedSymbol`). */
+  /** Per predictor id, the value as a number (`toNumber`: NaN when missing or not numeric). */
+  readonly numbers: Float64Array;
+  /** Per predictor id, the value's symbol number once looked up (see `encodedSymbol`). */
   readonly symbols: Int32Array;
+  /** The registry size when the symbols cached as unknown (-1) were looked up; -1 when none are. */
+  unknownAt: number;
+  /** The registry size when the record was encoded: while it holds, `symbols` needs no check. */
+  readonly internedAt: number;
 }
 
-/** Resolves a record by predictor id: one pass over its names, for many models to read. */
+/**
+ * Resolves a record by predictor id: one pass over its names, for many models to read. Values of
+ * predictors that some model groups symbols of are looked up at once (`symbols`).
+ */
 export function encodePredictors(record: Predictors): EncodedPredictors {
-  const values = new Array<PredictorValue | undefined>(predictorIds.size);
+  const size = predictorIds.size;
+  const values = new Array<PredictorValue | undefined>(size);
+  const numbers = new Float64Array(size).fill(NaN);
+  const symbols = new Int32Array(size).fill(SYMBOL_MISSING);
+  let unknownAt = -1;
   for (const name in record) {
     const id = predictorIds.get(name);
-    if (id !== undefined) values[id] = record[name];
+    if (id === undefined) continue;
+    const value = record[name];
+    values[id] = value;
+    numbers[id] = toNumber(value);
+    if (value === null || value === undefined || value === '') continue;
+    const known = symbolNumbers[id]?.get(typeof value === 'string' ? value : String(value));
+    if (known === undefined) {
+      symbols[id] = -1;
+      unknownAt = symbolsInterned;
+    } else symbols[id] = known;
   }
-  return { record, values, symbols: new Int32Array(values.length).fill(SYMBOL_UNKNOWN) };
+  return { record, size, values, numbers, symbols, unknownAt, internedAt: symbolsInterned };
+}
+
+/** How many symbols are numbered over all predictors (grows when a model lays out its scorer). */
+export function internedSymbols(): number {
+  return symbolsInterned;
 }
 
 const SYMBOL_UNKNOWN = -2;
@@ -90,19 +128,31 @@ export const MISSING_SLOT = -2;
 export const SYMBOL_MISSING = -3;
 
 /**
- * The symbol id of the value of predictor `id` (< values.length): SYMBOL_MISSING for a missing
- * value, -1 for a symbol no model has grouped (not cached: a model may intern it later).
+ * The symbol number of the value of predictor `id` (< size; see `internSymbol`): SYMBOL_MISSING
+ * for a missing value, -1 for a symbol no model has grouped. Looked up once per record; the unknown ones are looked up
+ * again after some model interned new symbols (`unknownAt`: the registry size they were found
+ * unknown at).
  */
 export function encodedSymbol(encoded: EncodedPredictors, id: number): number {
   const known = encoded.symbols[id]!;
-  if (known !== SYMBOL_UNKNOWN) return known;
+  if (known >= 0 || known === SYMBOL_MISSING) return known;
+  if (encoded.unknownAt !== symbolsInterned && encoded.unknownAt >= 0) {
+    // new symbols since: every symbol found unknown may be known now
+    const symbols = encoded.symbols;
+    for (let i = 0; i < symbols.length; i++) if (symbols[i] === -1) symbols[i] = SYMBOL_UNKNOWN;
+    encoded.unknownAt = -1;
+  } else if (known === -1) return -1;
   const value = encoded.values[id];
   if (value === null || value === undefined || value === '') {
     encoded.symbols[id] = SYMBOL_MISSING;
     return SYMBOL_MISSING;
   }
-  const symbol = symbolIds.get(typeof value === 'string' ? value : String(value));
-  if (symbol === undefined) return -1;
+  const symbol = symbolNumbers[id]?.get(typeof value === 'string' ? value : String(value));
+  if (symbol === undefined) {
+    encoded.symbols[id] = -1;
+    encoded.unknownAt = symbolsInterned;
+    return -1;
+  }
   encoded.symbols[id] = symbol;
   return symbol;
 }
