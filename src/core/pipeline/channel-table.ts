@@ -35,6 +35,8 @@ export interface ChannelTable {
   readonly noContactPolicies: boolean;
   /** Per model instance, whatever that model resolved per candidate key (see `slotsFor`). */
   readonly slots: WeakMap<object, unknown[]>;
+  /** Per model instance, its `scorerLayouts` when the candidates' scorers were last packed. */
+  readonly packedAt: WeakMap<object, number>;
 }
 
 const tables = new WeakMap<CompiledCatalog, Map<string, ChannelTable>>();
@@ -124,5 +126,6 @@ function buildTable(
     keys,
     noContactPolicies: contact.quietHours.length === 0 && contact.suppressions.length === 0 && contact.limits.length === 0,
     slots: new WeakMap(),
+    packedAt: new WeakMap(),
   };
 }

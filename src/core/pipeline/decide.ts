@@ -133,6 +133,10 @@ interface PreparingModel extends PropensityModel {
 interface SlottedModel extends PreparingModel {
   slot(key: string): unknown;
   estimateInto(slot: unknown, prepared: unknown, random: Random, out: Float64Array, at: number): void;
+  /** Lays the slots' scorers side by side in memory (optional; with `scorerLayouts`). */
+  packScorers?(slots: readonly unknown[]): void;
+  /** Grows as models lay out new scorers, leaving a pack. */
+  readonly scorerLayouts?: number;
 }
 
 function isPreparing(model: PropensityModel): model is PreparingModel {
@@ -228,6 +232,15 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const slotted = isSlotted(model) ? model : undefined;
   const preparing = isPreparing(model) ? model : undefined;
   const slots = slotted ? slotsFor(table, slotted, (key) => slotted.slot(key)) : undefined;
+  if (slotted?.packScorers && slots) {
+    // the candidates' scorers side by side, packed again once an eighth of them have left
+    const layouts = slotted.scorerLayouts ?? 0;
+    const at = table.packedAt.get(slotted);
+    if (at === undefined || layouts - at > Math.max(8, n >> 3)) {
+      slotted.packScorers(slots);
+      table.packedAt.set(slotted, layouts);
+    }
+  }
   let prepared: unknown;
 
   // What the explanation (or the answer) needs beyond the arrays, for the few candidates concerned.

@@ -6,7 +6,7 @@
 import type { JsonValue, Predictors } from '../../types.js';
 import { sampleBeta, type Random } from '../../random.js';
 import type { PropensityEstimate, PropensityModel } from '../model.js';
-import { NaiveBayesModel, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
+import { NaiveBayesModel, scorerLayouts, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
 import { encodePredictors, type EncodedPredictors } from './predictor.js';
 
 export { NaiveBayesModel } from './naive-bayes.js';
@@ -116,6 +116,24 @@ export class AdaptiveModel implements PropensityModel {
     out[at] = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
     out[at + 1] = mean;
     out[at + 2] = evidence;
+  }
+
+  /**
+   * Lays the scorers of the slots' models side by side in one buffer, in slot order, so that a
+   * decision scoring them all reads memory front to back (the pipeline packs its candidates'
+   * models, and packs again once many have laid out new scorers since, see `scorerLayouts`).
+   */
+  packScorers(slots: readonly ModelSlot[]): void {
+    let bytes = 0;
+    for (const s of slots) if (s.model) bytes += s.model.scorerByteLength;
+    const buffer = new ArrayBuffer(bytes);
+    let offset = 0;
+    for (const s of slots) if (s.model) offset = s.model.moveScorer(buffer, offset);
+  }
+
+  /** Scorer layouts made by any model so far (each leaves a packed buffer). */
+  get scorerLayouts(): number {
+    return scorerLayouts;
   }
 
   private setModel(key: string, m: NaiveBayesModel): void {

@@ -255,13 +255,16 @@ export interface NaiveBayesState {
  * table would be long) through `sHash` from a: 2^b slots of open addressing, each packing
  * number << GROUP_BITS | group (-1 empty).
  */
-const HEAD = 4;
+const HEAD = 6;
 /** kind | size << 2 */
 const M_KIND_SIZE = 0;
 const M_ID = 1;
 const M_AT = 2;
 /** DENSE: first group | table length << 16; HASHED: first slot | bits << 24. */
 const M_TABLE = 3;
+/** Bit b set: bin b's cell is computed at this version of the model (M_EVIDENCE: and it is evidence). */
+const M_COMPUTED = 4;
+const M_EVIDENCE = 5;
 const NUMERIC = 0;
 const DENSE = 1;
 const HASHED = 2;
@@ -274,11 +277,19 @@ const GROUP_BITS = 8;
 /** Multiplier of the symbol tables' hash (Fibonacci hashing). */
 const HASH = 0x9e3779b1;
 
-/** `sFlags` of a cell not computed at the model's version. */
-const NOT_COMPUTED = 2;
+/** Most bins of a predictor whose cells carry their state in the head's bit masks (others: OTHER). */
+const MASK_BINS = 31;
 
 /** Intervals up to which a bin is found by counting the bounds below the value rather than by a binary search. */
 const LINEAR_SEARCH = 8;
+
+/** Bytes of a scorer's arrays (see `buildScorer`), rounded up to a multiple of 8. */
+function scorerBytes(nNum: number, nMeta: number, nHash: number, nGroups: number): number {
+  return 8 * Math.ceil((8 * nNum + 4 * (nMeta + nHash) + nGroups) / 8);
+}
+
+/** Scorer layouts made so far by any model (a model's new layout leaves a packed buffer, see `moveScorer`). */
+export let scorerLayouts = 0;
 
 /** `sNum` starts with the intercept and the evidence at the model's version (see `ready`). */
 const INTERCEPT = 0;
@@ -310,8 +321,6 @@ export class NaiveBayesModel implements LayoutCounter {
   private sMeta = new Int32Array(0);
   private sNum = new Float64Array(0);
   private sGroups = new Uint8Array(0);
-  /** Per cell of `sNum`: 1 when the bin is evidence, 0 when not (its cell holds 0), NOT_COMPUTED at this version. */
-  private sFlags = new Uint8Array(0);
   private sHash = new Int32Array(0);
   private sThresholds = new Float64Array(0);
   /**
@@ -454,7 +463,6 @@ export class NaiveBayesModel implements LayoutCounter {
     const num = this.sNum;
     const groups = this.sGroups;
     const hash = this.sHash;
-    const flags = this.sFlags;
     const numbers = encoded.numbers;
     const size = encoded.size;
     // symbol numbers as encoded, unless a model interned symbols since
@@ -522,12 +530,20 @@ export class NaiveBayesModel implements LayoutCounter {
         // the binning itself: a predictor laid out without a table, created after the record was
         // encoded, or whose grouped symbols changed since the layout
         if (bin < 0) bin = this.sPreds[k]!.index(id < size ? encoded.values[id] : encoded.record[this.sPreds[k]!.name]);
+        if (kind === OTHER) {
+          const c = this.cell(k, t + bin, bin);
+          if (c === c) {
+            sum += c;
+            n++;
+          }
+          continue;
+        }
       }
       t += bin;
-      // a bin that is no evidence holds 0 and flag 0: added without a branch
-      if (flags[t] === NOT_COMPUTED) this.cell(k, t, bin);
+      // a bin that is no evidence holds 0 and no evidence bit: added without a branch
+      if (((meta[m + M_COMPUTED]! >>> bin) & 1) === 0) this.cell(k, t, bin);
       sum += num[t]!;
-      n += flags[t]!;
+      n += (meta[m + M_EVIDENCE]! >>> bin) & 1;
     }
     this.lastCount = n;
     return sum / (1 + n);
@@ -566,14 +582,16 @@ export class NaiveBayesModel implements LayoutCounter {
     const preds = this.sPreds;
     const thresholds = this.sThresholds;
     const num = this.sNum;
-    const flags = this.sFlags;
+    const meta = this.sMeta;
     num[INTERCEPT] = this.lnPos - this.lnNeg;
     num[EVIDENCE] = (this.totalPos + this.totalNeg) / w;
     const cells = this.sCells;
     for (let k = 0; k < preds.length; k++) {
       const p = preds[k]!;
       thresholds[k] = p.evidenceThreshold(w, minE, sparse);
-      flags.fill(NOT_COMPUTED, cells[k]!, cells[k]! + p.nBins);
+      meta[k * HEAD + M_COMPUTED] = 0;
+      meta[k * HEAD + M_EVIDENCE] = 0;
+      if (p.nBins > MASK_BINS) num.fill(Infinity, cells[k]!, cells[k]! + p.nBins);
     }
     this.tableVersion = version;
   }
@@ -584,11 +602,22 @@ export class NaiveBayesModel implements LayoutCounter {
    * out); computed once per model version.
    */
   private cell(k: number, t: number, bin: number): number {
-    const flag = this.sFlags[t]!;
-    if (flag !== NOT_COMPUTED) return flag === 1 ? this.sNum[t]! : NaN;
-    const c = this.binValue(this.sPreds[k]!, bin, this.sThresholds[k]!);
-    this.sNum[t] = c === c ? c : 0;
-    this.sFlags[t] = c === c ? 1 : 0;
+    const num = this.sNum;
+    const p = this.sPreds[k]!;
+    if (p.nBins > MASK_BINS) {
+      // too many bins for the masks: the cell holds the value itself (Infinity: not computed)
+      let c = num[t]!;
+      if (c === Infinity) c = num[t] = this.binValue(p, bin, this.sThresholds[k]!);
+      return c;
+    }
+    const meta = this.sMeta;
+    const m = k * HEAD;
+    const bit = 1 << bin;
+    if ((meta[m + M_COMPUTED]! & bit) !== 0) return (meta[m + M_EVIDENCE]! & bit) !== 0 ? num[t]! : NaN;
+    const c = this.binValue(p, bin, this.sThresholds[k]!);
+    num[t] = c === c ? c : 0;
+    meta[m + M_COMPUTED] = meta[m + M_COMPUTED]! | bit;
+    if (c === c) meta[m + M_EVIDENCE] = meta[m + M_EVIDENCE]! | bit;
     return c;
   }
 
@@ -608,23 +637,25 @@ export class NaiveBayesModel implements LayoutCounter {
       const p = preds[k]!;
       const b = p.binning;
       const at = num.length;
-      if (b?.type === 'numeric') {
+      if (p.nBins > MASK_BINS) {
+        meta.push(OTHER | (p.nBins << 2), p.id, at, 0, 0, 0);
+      } else if (b?.type === 'numeric') {
         const bounds = new Float64Array(b.nBins - 1);
         b.copyBounds(bounds, 0);
         // the finite bounds (the last interval is unbounded), then the cells
         for (let i = 0; i + 1 < bounds.length; i++) num.push(bounds[i]!);
-        meta.push(NUMERIC | ((b.nBins - 1) << 2), p.id, at, 0);
+        meta.push(NUMERIC | ((b.nBins - 1) << 2), p.id, at, 0, 0, 0);
       } else if (b?.type === 'symbolic') {
         const entries: Array<[number, number]> = [];
         for (const [symbol, group] of b.groupedSymbols()) entries.push([internSymbol(p.id, symbol), group]);
         const length = symbolCount(p.id);
         if (entries.some(([number, group]) => number < 0 || group >= NOT_GROUPED || number >= 1 << (31 - GROUP_BITS))) {
-          meta.push(OTHER | (p.nBins << 2), p.id, at, 0); // registry full: the binning's own map
+          meta.push(OTHER | (p.nBins << 2), p.id, at, 0, 0, 0); // registry full: the binning's own map
         } else if (length <= DENSE_LIMIT && groups.length + length <= 0xffff) {
           const first = groups.length;
           for (let i = 0; i < length; i++) groups.push(NOT_GROUPED);
           for (const [number, group] of entries) groups[first + number] = group;
-          meta.push(DENSE | (p.nBins << 2), p.id, at, first | (length << 16));
+          meta.push(DENSE | (p.nBins << 2), p.id, at, first | (length << 16), 0, 0);
         } else {
           let bits = 1;
           while (1 << bits < Math.ceil((4 * entries.length) / 3)) bits++;
@@ -635,37 +666,58 @@ export class NaiveBayesModel implements LayoutCounter {
             while (slots[h] !== -1) h = (h + 1) & mask;
             slots[h] = (number << GROUP_BITS) | group;
           }
-          meta.push(HASHED | (p.nBins << 2), p.id, at, hash.length | (bits << 24));
+          meta.push(HASHED | (p.nBins << 2), p.id, at, hash.length | (bits << 24), 0, 0);
           for (const x of slots) hash.push(x);
         }
-      } else meta.push(OTHER | (p.nBins << 2), p.id, at, 0);
+      } else meta.push(OTHER | (p.nBins << 2), p.id, at, 0, 0, 0);
       cellsAt[k] = num.length;
-      for (let i = 0; i < p.nBins; i++) num.push(0);
+      for (let i = 0; i < p.nBins; i++) num.push(p.nBins > MASK_BINS ? Infinity : 0);
     }
     this.sPreds = preds;
     this.sCount = nAct;
     this.sLocal = Int32Array.from(this.active);
     this.sCells = cellsAt;
-    // one buffer for all (adjacent in memory): numbers, heads, hash slots, flags, group tables
-    const buffer = new ArrayBuffer(8 * num.length + 4 * (meta.length + hash.length) + num.length + groups.length);
-    let offset = 0;
-    this.sNum = new Float64Array(buffer, offset, num.length);
+    // one buffer for all (adjacent in memory): numbers, heads, hash slots, group tables
+    const bytes = scorerBytes(num.length, meta.length, hash.length, groups.length);
+    this.placeScorer(new ArrayBuffer(bytes), 0, num.length, meta.length, hash.length, groups.length);
     this.sNum.set(num);
-    offset += 8 * num.length;
-    this.sMeta = new Int32Array(buffer, offset, meta.length);
     this.sMeta.set(meta);
-    offset += 4 * meta.length;
-    this.sHash = new Int32Array(buffer, offset, hash.length);
     this.sHash.set(hash);
-    offset += 4 * hash.length;
-    this.sFlags = new Uint8Array(buffer, offset, num.length).fill(NOT_COMPUTED);
-    offset += num.length;
-    this.sGroups = new Uint8Array(buffer, offset, groups.length);
     this.sGroups.set(groups);
+    scorerLayouts++;
     this.sThresholds = new Float64Array(nAct);
     this.tableVersion = -1;
     this.scorerStructure = this.structure;
     this.scorerLayout = this.changes;
+  }
+
+  /** Points the scorer's arrays at `buffer` from `offset` (see `scorerBytes`). */
+  private placeScorer(buffer: ArrayBuffer, offset: number, nNum: number, nMeta: number, nHash: number, nGroups: number): void {
+    this.sNum = new Float64Array(buffer, offset, nNum);
+    offset += 8 * nNum;
+    this.sMeta = new Int32Array(buffer, offset, nMeta);
+    offset += 4 * nMeta;
+    this.sHash = new Int32Array(buffer, offset, nHash);
+    offset += 4 * nHash;
+    this.sGroups = new Uint8Array(buffer, offset, nGroups);
+  }
+
+  /** Bytes the scorer's arrays take (a multiple of 8, see `moveScorer`). */
+  get scorerByteLength(): number {
+    return scorerBytes(this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
+  }
+
+  /**
+   * Copies the scorer's arrays into `buffer` from `offset` (a multiple of 8) and reads them there
+   * from now on: several models' scorers side by side (`AdaptiveModel.packScorers`) are read in one
+   * sweep through memory by a decision that scores them all. Returns the offset after them.
+   */
+  moveScorer(buffer: ArrayBuffer, offset: number): number {
+    const bytes = this.scorerByteLength;
+    const from = new Uint8Array(this.sNum.buffer, this.sNum.byteOffset, bytes);
+    new Uint8Array(buffer, offset, bytes).set(from);
+    this.placeScorer(buffer, offset, this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
+    return offset + bytes;
   }
 
   /** What bin `bin` of `p` adds to a score: its contribution, NaN when it is no evidence. */
