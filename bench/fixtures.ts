@@ -1,14 +1,15 @@
 /**
  * Synthetic, seeded workloads for the benchmarks: a catalog of N actions (4 issues, groups of 10,
  * policies at every level, one web treatment each), profiles with P predictors (half numeric,
- * half symbolic), and adaptive models trained on a few hundred responses so that bins exist.
+ * half symbolic), and adaptive models trained on a few hundred responses so that bins exist, one
+ * per action, not all alike.
  */
 import { buildCatalogOrThrow, type CompiledCatalog } from '../src/core/catalog/compile.js';
 import { AdaptiveModel } from '../src/core/models/adaptive/index.js';
 import { modelKey } from '../src/core/models/model.js';
 import { extractPredictors } from '../src/core/predictors.js';
 import { SeededRandom, type Random } from '../src/core/random.js';
-import type { JsonObject } from '../src/core/types.js';
+import type { JsonObject, Predictors } from '../src/core/types.js';
 
 const ISSUES = ['grow', 'retain', 'service', 'risk'];
 
@@ -53,19 +54,32 @@ export function syntheticProfile(predictors: number, random: Random): JsonObject
 }
 
 /**
- * One adaptive model per action key, trained on `responses` synthetic responses. To keep set-up
- * short, one model is trained and its state copied to every key (identical state, realistic size).
+ * One adaptive model per action key. Keys get distinct models: up to `teachers` (default 64)
+ * models are trained, each on `responses` synthetic responses of its own (own seed, and a response
+ * rate driven by its own numeric predictor), and key a loads the state of teacher a mod teachers
+ * (a separate copy per key: realistic size and layout, and bins that differ from key to key).
  */
-export function trainedModel(actions: number, predictors: number, responses = 300, seed = 7): AdaptiveModel {
-  const random = new SeededRandom(seed);
-  const teacher = new AdaptiveModel({ explore: true });
-  for (let i = 0; i < responses; i++) {
-    const profile = syntheticProfile(predictors, random);
-    const p = 0.02 + 0.2 * Number(profile['n0']);
-    teacher.learn('seed', extractPredictors(profile, {}), random.next() < p);
-  }
-  const state = teacher.takeDirty()[0]!.state;
+export function trainedModel(actions: number, predictors: number, responses = 300, seed = 7, teachers = 64): AdaptiveModel {
+  const states = Array.from({ length: Math.min(actions, teachers) }, (_, t) => {
+    const random = new SeededRandom(seed + 1000 * t);
+    const teacher = new AdaptiveModel({ explore: true });
+    const signal = `n${t % Math.max(2, Math.ceil(predictors / 2))}`;
+    for (let i = 0; i < responses; i++) {
+      const profile = syntheticProfile(predictors, random);
+      const p = 0.02 + 0.2 * Number(profile[signal]);
+      teacher.learn('seed', extractPredictors(profile, {}), random.next() < p);
+    }
+    return teacher.takeDirty()[0]!.state;
+  });
   const model = new AdaptiveModel({ explore: true });
-  for (let a = 0; a < actions; a++) model.load(modelKey({ actionId: `a${a}`, channel: 'web', direction: 'inbound' }), state);
+  for (let a = 0; a < actions; a++) model.load(modelKey({ actionId: `a${a}`, channel: 'web', direction: 'inbound' }), states[a % states.length]!);
   return model;
+}
+
+/**
+ * A predictor record as the service learns from it: the decision's snapshot as stored (JSON) and
+ * read back when the response arrives.
+ */
+export function storedPredictors(profile: JsonObject): Predictors {
+  return JSON.parse(JSON.stringify(extractPredictors(profile, {}))) as Predictors;
 }

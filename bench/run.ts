@@ -18,11 +18,10 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { decide } from '../src/core/pipeline/decide.js';
 import { AdaptiveModel } from '../src/core/models/adaptive/index.js';
-import { extractPredictors } from '../src/core/predictors.js';
 import { SeededRandom } from '../src/core/random.js';
 import { runEvaluation } from '../src/evaluate/prequential.js';
 import { postgresUrlWithDefaultUser } from '../src/store/postgres/index.js';
-import { syntheticCatalog, syntheticCatalogDocument, syntheticProfile, trainedModel } from './fixtures.js';
+import { storedPredictors, syntheticCatalog, syntheticCatalogDocument, syntheticProfile, trainedModel } from './fixtures.js';
 import { decisionLimit, fmt, machine, table, timeBulk, timeCalls, updateLimit } from './lib.js';
 
 const args = new Set(process.argv.slice(2));
@@ -70,7 +69,7 @@ function modelUpdates(): void {
     const model = new AdaptiveModel();
     const samples = Array.from({ length: 1024 }, () => {
       const profile = syntheticProfile(predictors, random);
-      return { predictors: extractPredictors(profile, {}), positive: random.next() < 0.1 + 0.3 * Number(profile['n0']) };
+      return { predictors: storedPredictors(profile), positive: random.next() < 0.1 + 0.3 * Number(profile['n0']) };
     });
     const count = quick ? 100_000 : predictors >= 200 ? 100_000 : 400_000;
     const keys = Array.from({ length: 100 }, (_, i) => `a${i}/web/inbound`);
@@ -86,7 +85,7 @@ function modelUpdates(): void {
   }
   sections.push(
     [
-      '## 2. Model updates (`AdaptiveModel.learn`, 100 keys, in process)',
+      '## 2. Model updates (`AdaptiveModel.learn`, 100 keys, in process; records as the service reads them back with the response: the stored JSON snapshot)',
       '',
       table(['predictors', 'updates', 'updates/s', 'limit updates/s', 'limit / measured'], rows),
       '',

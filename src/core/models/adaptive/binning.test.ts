@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_BINNING, NumericBinning, SymbolicBinning, chiSquare, groupAdjacent } from './binning.js';
+import { DEFAULT_BINNING, NumericBinning, SymbolicBinning, chiSquare, countBelow, groupAdjacent } from './binning.js';
 import { SeededRandom } from '../../random.js';
 
 const noMerge = { ...DEFAULT_BINNING, mergeChi2: 0, minBinWeight: 0, minSymbolWeight: 0 };
@@ -91,6 +91,20 @@ describe('groupAdjacent', () => {
     // the same cells at 1000x inflation: light-cell rule sees 2 responses, not 2000
     const ends = groupAdjacent([10_000, 1000, 50_000], [90_000, 1000, 50_000], 3, 1000, { maxBins: 20, mergeChi2: 0, minBinWeight: 10 });
     expect(ends).toEqual([0, 2]);
+  });
+});
+
+describe('countBelow', () => {
+  it('counts the sorted bounds below a value, for few and many bounds, ties and infinities', () => {
+    const sorted = fc.array(fc.integer({ min: -20, max: 20 }), { maxLength: 40 }).map((a) => a.sort((x, y) => x - y));
+    const value = fc.oneof(fc.integer({ min: -25, max: 25 }).map((x) => x / 2), fc.constantFrom(Infinity, -Infinity));
+    fc.assert(
+      fc.property(sorted, fc.nat(5), value, (bounds, from, v) => {
+        const a = new Float64Array([...Array.from({ length: from }, () => 99), ...bounds]);
+        expect(countBelow(a, from, bounds.length, v)).toBe(bounds.filter((b) => b < v).length);
+      }),
+      { numRuns: 1000, seed: 11 },
+    );
   });
 });
 

@@ -178,6 +178,28 @@ let gPrev = new Int32Array(128);
 let gStamp = new Int32Array(128);
 const groupHeap = new StampedHeap(256);
 
+/**
+ * How many of the sorted numbers a[from], ..., a[from + n - 1] are below v: the interval of v when
+ * they are the finite upper bounds of intervals (v in the first interval whose bound is >= v, the
+ * last interval unbounded). Without data-dependent branches (a count for a few bounds, a search
+ * whose steps depend only on n for more), so random values do not stall the processor.
+ */
+export function countBelow(a: Float64Array, from: number, n: number, v: number): number {
+  if (n <= 4) {
+    let k = 0;
+    for (let i = from; i < from + n; i++) k += +(a[i]! < v);
+    return k;
+  }
+  let base = from;
+  let len = n;
+  while (len > 1) {
+    const half = len >> 1;
+    base += half * +(a[base + half - 1]! < v);
+    len -= half;
+  }
+  return base - from + +(a[base]! < v);
+}
+
 export function isMissing(value: PredictorValue | undefined): boolean {
   return value === null || value === undefined || value === '';
 }
@@ -270,22 +292,7 @@ export class NumericBinning {
   }
 
   intervalOf(v: number): number {
-    const n = this.nIntervals;
-    if (n <= 8) {
-      // the number of finite bounds below v, counted without branches (cheaper than a search for a few)
-      const upper = this.upper;
-      let k = 0;
-      for (let i = 0; i < n - 1; i++) k += +(v > upper[i]!);
-      return k;
-    }
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (v <= this.upper[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return countBelow(this.upper, 0, this.nIntervals - 1, v);
   }
 
   /**

@@ -61,7 +61,7 @@
  *   centre each predictor's window contributions once, then each pair costs one dot product.
  */
 import type { Predictors, PredictorValue } from '../../types.js';
-import { DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
+import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
 import { Classifier, type ClassifierState } from './classifier.js';
 import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
@@ -280,9 +280,6 @@ const HASH = 0x9e3779b1;
 /** Most bins of a predictor whose cells carry their state in the head's bit masks (others: OTHER). */
 const MASK_BINS = 31;
 
-/** Intervals up to which a bin is found by counting the bounds below the value rather than by a binary search. */
-const LINEAR_SEARCH = 8;
-
 /** Bytes of a scorer's arrays (see `buildScorer`), rounded up to a multiple of 8. */
 function scorerBytes(nNum: number, nMeta: number, nHash: number, nGroups: number): number {
   return 8 * Math.ceil((8 * nNum + 4 * (nMeta + nHash) + nGroups) / 8);
@@ -484,22 +481,7 @@ export class NaiveBayesModel implements LayoutCounter {
         // bins: the intervals; the cells follow the bins - 1 finite bounds
         t = at + bins - 1;
         const x = id < size ? numbers[id]! : toNumber(encoded.record[this.sPreds[k]!.name]);
-        if (x !== x) bin = bins;
-        else if (bins <= LINEAR_SEARCH) {
-          // the first interval whose upper bound >= x: the number of finite bounds below x
-          // (counted without branches: cheaper than a search for a few bounds)
-          bin = 0;
-          for (let i = at, end = at + bins - 1; i < end; i++) bin += +(x > num[i]!);
-        } else {
-          let lo = 0;
-          let hi = bins - 1;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if (x <= num[at + mid]!) hi = mid;
-            else lo = mid + 1;
-          }
-          bin = lo;
-        }
+        bin = x !== x ? bins : countBelow(num, at, bins - 1, x);
       } else {
         t = at;
         const residual = bins - 2;
@@ -702,9 +684,9 @@ export class NaiveBayesModel implements LayoutCounter {
     this.sGroups = new Uint8Array(buffer, offset, nGroups);
   }
 
-  /** Bytes the scorer's arrays take (a multiple of 8, see `moveScorer`). */
+  /** Bytes the scorer's arrays and the calibration cache take (a multiple of 8, see `moveScorer`). */
   get scorerByteLength(): number {
-    return scorerBytes(this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
+    return 8 * this.cal.length + scorerBytes(this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
   }
 
   /**
@@ -713,7 +695,11 @@ export class NaiveBayesModel implements LayoutCounter {
    * sweep through memory by a decision that scores them all. Returns the offset after them.
    */
   moveScorer(buffer: ArrayBuffer, offset: number): number {
-    const bytes = this.scorerByteLength;
+    const cal = new Float64Array(buffer, offset, this.cal.length);
+    cal.set(this.cal);
+    this.cal = cal;
+    offset += 8 * cal.length;
+    const bytes = scorerBytes(this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
     const from = new Uint8Array(this.sNum.buffer, this.sNum.byteOffset, bytes);
     new Uint8Array(buffer, offset, bytes).set(from);
     this.placeScorer(buffer, offset, this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
@@ -822,21 +808,7 @@ export class NaiveBayesModel implements LayoutCounter {
     const nInt = this.cIntervals;
     const cal = this.cal;
     if (score === undefined || !this.cReady) return cal[2 * nInt]!;
-    let k: number;
-    if (score !== score) k = nInt;
-    else if (nInt <= LINEAR_SEARCH) {
-      k = 0;
-      for (let i = 0; i < nInt - 1; i++) k += +(score > cal[i]!);
-    } else {
-      let lo = 0;
-      let hi = nInt - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (score <= cal[mid]!) hi = mid;
-        else lo = mid + 1;
-      }
-      k = lo;
-    }
+    const k = score !== score ? nInt : countBelow(cal, 0, nInt - 1, score);
     const t = nInt - 1 + k;
     const cached = cal[t]!;
     if (cached !== Infinity) return cached;
