@@ -37,5 +37,30 @@ function flatten(prefix: string, value: JsonValue, out: Predictors, depth: numbe
     return;
   }
   if (depth >= MAX_DEPTH) return;
-  for (const [key, child] of Object.entries(value)) flatten(`${prefix}.${key}`, child, out, depth + 1);
+  const names = childNames(prefix);
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    let name = names.get(key);
+    if (name === undefined) {
+      name = `${prefix}.${key}`;
+      if (names.size < MAX_CACHED_NAMES) names.set(key, name);
+    }
+    flatten(name, value[key] as JsonValue, out, depth + 1);
+  }
+}
+
+/**
+ * Predictor names by parent name and key (`customer` + `age` = `customer.age`), kept so that the
+ * same profile fields, decision after decision, do not build the same strings again. Bounded.
+ */
+const namesByPrefix = new Map<string, Map<string, string>>();
+const MAX_CACHED_NAMES = 10_000;
+
+function childNames(prefix: string): Map<string, string> {
+  let names = namesByPrefix.get(prefix);
+  if (!names) {
+    names = new Map();
+    if (namesByPrefix.size < MAX_CACHED_NAMES) namesByPrefix.set(prefix, names);
+  }
+  return names;
 }
