@@ -22,7 +22,6 @@
 import type { PredictorValue } from '../../types.js';
 import { poolAdjacentViolators } from './pav.js';
 import { StampedHeap } from './heap.js';
-import { mergePoints, pendingCapacity, sortPoints } from './sketch.js';
 
 export interface BinningConfig {
   /** Capacity of the fine numeric sketch (intervals). */
@@ -238,13 +237,6 @@ export class NumericBinning {
   /** Coarse counts; index nIntervals is the missing bin. */
   readonly pos: Float64Array;
   readonly neg: Float64Array;
-  /**
-   * Values waiting to join the fine sketch (sketch.ts): [value, positive weight, negative weight]
-   * triples. Merged in when full and before anything reads the sketch.
-   */
-  private readonly pend: Float64Array;
-  private pn = 0;
-  private readonly pendCap: number;
 
   constructor(fineBins: number = DEFAULT_BINNING.fineBins) {
     this.cap = Math.max(2, fineBins);
@@ -253,16 +245,6 @@ export class NumericBinning {
     this.upper[0] = Infinity;
     this.pos = new Float64Array(this.cap + 2);
     this.neg = new Float64Array(this.cap + 2);
-    this.pendCap = pendingCapacity(this.cap);
-    this.pend = new Float64Array(3 * this.pendCap);
-  }
-
-  /** Merges the buffered values into the fine sketch. */
-  flush(): void {
-    if (this.pn === 0) return;
-    sortPoints(this.pend, this.pn);
-    this.fn = mergePoints(this.f, this.fn, this.cap, this.pend, this.pn);
-    this.pn = 0;
   }
 
   /** Coarse bins including the missing bin. */
@@ -274,9 +256,8 @@ export class NumericBinning {
     return this.nIntervals;
   }
 
-  /** Number of fine intervals held (bounded by fineBins; the value buffer is a fixed pendingCapacity(fineBins)). */
+  /** Number of fine intervals held (bounded by fineBins). */
   get sketchSize(): number {
-    this.flush();
     return this.fn;
   }
 
@@ -327,13 +308,26 @@ export class NumericBinning {
     if (positive) this.pos[k] = this.pos[k]! + w;
     else this.neg[k] = this.neg[k]! + w;
     if (v !== v) return;
-    const n = this.pn;
-    const at = 3 * n;
-    this.pend[at] = v;
-    this.pend[at + 1] = positive ? w : 0;
-    this.pend[at + 2] = positive ? 0 : w;
-    this.pn = n + 1;
-    if (n + 1 === this.pendCap) this.flush();
+    // the first fine interval whose upper bound >= v (a search without data-dependent branches):
+    // a value inside it adds to it, the common case once the sketch covers the values seen
+    const f = this.f;
+    const n = this.fn;
+    let a = 0;
+    if (n > 0) {
+      let len = n;
+      while (len > 1) {
+        const half = len >> 1;
+        a += half * +(f[4 * (a + half - 1) + 1]! < v);
+        len -= half;
+      }
+      a += +(f[4 * a + 1]! < v);
+    }
+    if (a < n && f[4 * a]! <= v) {
+      if (positive) f[4 * a + 2] = f[4 * a + 2]! + w;
+      else f[4 * a + 3] = f[4 * a + 3]! + w;
+      return;
+    }
+    this.addFine(v, v, positive ? w : 0, positive ? 0 : w);
   }
 
   /** Adds counts for the interval [lo, hi] to the fine sketch. */
@@ -399,7 +393,6 @@ export class NumericBinning {
 
   /** Positives and negatives of the fine intervals, as separate arrays (for grouping). */
   private fineCounts(): [Float64Array, Float64Array] {
-    this.flush();
     const pos = new Float64Array(this.fn);
     const neg = new Float64Array(this.fn);
     for (let i = 0; i < this.fn; i++) {
@@ -411,7 +404,6 @@ export class NumericBinning {
 
   /** Regroups the fine sketch into coarse bins by behaviour; `scale` converts counts to responses. */
   regroup(config: BinningConfig, scale: number): void {
-    this.flush();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -435,7 +427,6 @@ export class NumericBinning {
    * one before it), so no interval, the extremes included, rests on a handful of responses.
    */
   regroupMonotone(minWeight = 0): void {
-    this.flush();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -505,7 +496,6 @@ export class NumericBinning {
   }
 
   rescale(f: number): void {
-    this.flush();
     for (let i = 0; i < this.fn; i++) {
       this.f[4 * i + 2] = this.f[4 * i + 2]! * f;
       this.f[4 * i + 3] = this.f[4 * i + 3]! * f;
@@ -518,8 +508,6 @@ export class NumericBinning {
 
   /** Adds another binning's counts times f (fine intervals and missing); call regroup after. */
   mergeFrom(other: NumericBinning, f: number): void {
-    this.flush();
-    other.flush();
     const o = other.f;
     for (let i = 0; i < other.fn; i++) {
       this.addFine(o[4 * i]!, o[4 * i + 1]!, o[4 * i + 2]! * f, o[4 * i + 3]! * f);
@@ -545,7 +533,6 @@ export class NumericBinning {
   }
 
   toJSON(): NumericBinningState {
-    this.flush();
     const fine: Array<[number, number, number, number]> = [];
     const f = this.f;
     for (let i = 0; i < this.fn; i++) fine.push([f[4 * i]!, f[4 * i + 1]!, f[4 * i + 2]!, f[4 * i + 3]!]);
