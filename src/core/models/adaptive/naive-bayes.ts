@@ -435,19 +435,11 @@ export class NaiveBayesModel implements LayoutCounter {
   /** The score of a record (the record's own values; see `scoreEncoded` for a resolved one); sets `lastCount`. */
   private scoreOf(predictors: Predictors): number {
     const preds = this.sPreds;
-    const cells = this.sCells;
-    let sum = this.lnPos - this.lnNeg;
-    let n = 0;
-    for (let k = 0; k < preds.length; k++) {
-      const p = preds[k]!;
-      const bin = p.index(predictors[p.name]);
-      const c = this.cell(k, cells[k]! + bin, bin);
-      if (c !== c) continue;
-      sum += c;
-      n++;
-    }
-    this.lastCount = n;
-    return sum / (1 + n);
+    const local = this.sLocal;
+    if (this.rowBins.length < this.preds.length) this.growRow(this.preds.length);
+    const bins = this.rowBins;
+    for (let k = 0; k < preds.length; k++) bins[local[k]!] = preds[k]!.index(predictors[preds[k]!.name]);
+    return this.scoreBins(bins);
   }
 
   /**
