@@ -49,7 +49,7 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { service } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: effectiveLogger(options.logger),
     bodyLimit: 5 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -351,6 +351,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/**
+ * Pino at level `silent` writes nothing, yet still builds a child logger (with its serialised
+ * bindings) for every request; no logger at all writes the same nothing for less.
+ */
+function effectiveLogger(logger: AppOptions['logger']): boolean | object {
+  if (typeof logger === 'object' && logger !== null && (logger as { level?: unknown }).level === 'silent') return false;
+  return logger ?? false;
 }
 
 interface ValidationIssue {

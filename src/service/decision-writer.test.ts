@@ -24,6 +24,8 @@ function decision(id: string): DecisionRecord {
 let dir: string;
 let store: SqliteStore;
 let batches: number[];
+/** When each saveDecisions call started and ended (in call order). */
+let spans: Array<{ start: number; end?: number }>;
 
 /** The real SQLite store, with its batch sizes recorded. */
 function recording(inner: SqliteStore): Store {
@@ -32,7 +34,11 @@ function recording(inner: SqliteStore): Store {
       if (prop === 'saveDecisions') {
         return (batch: Parameters<Store['saveDecisions']>[0]) => {
           batches.push(batch.length);
-          return target.saveDecisions(batch);
+          const span: { start: number; end?: number } = { start: performance.now() };
+          spans.push(span);
+          return target.saveDecisions(batch).finally(() => {
+            span.end = performance.now();
+          });
         };
       }
       const value = Reflect.get(target, prop, receiver);
@@ -45,6 +51,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'nextbest-writer-'));
   store = SqliteStore.open(join(dir, 'w.db'));
   batches = [];
+  spans = [];
 });
 
 afterEach(async () => {
@@ -76,6 +83,46 @@ describe('DecisionWriter (group commit)', () => {
     const results = await Promise.allSettled([writer.write(decision('a')), writer.write(decision('dup')), writer.write(decision('b'))]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await store.countDecisions()).toBe(3);
+  });
+
+  it('sends the next batch before the previous one is answered when the store takes several in flight', async () => {
+    expect(store.writerMode).toBe('thread');
+    expect(store.decisionBatchesInFlight).toBeGreaterThan(1);
+    const writer = new DecisionWriter(recording(store));
+    const first = Array.from({ length: 20 }, (_, i) => writer.write(decision(`a${i}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = Array.from({ length: 20 }, (_, i) => writer.write(decision(`b${i}`)));
+    await Promise.all([...first, ...second]);
+    expect(batches).toEqual([20, 20]);
+    expect(spans[1]!.start).toBeLessThan(spans[0]!.end!);
+    expect(await store.countDecisions()).toBe(40);
+  });
+
+  it('waits for each batch with one in flight', async () => {
+    const writer = new DecisionWriter(recording(store), 512, 1);
+    const first = Array.from({ length: 20 }, (_, i) => writer.write(decision(`a${i}`)));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = Array.from({ length: 20 }, (_, i) => writer.write(decision(`b${i}`)));
+    await Promise.all([...first, ...second]);
+    expect(batches).toEqual([20, 20]);
+    expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end!);
+  });
+
+  it('refuses only the faulty decision with several batches in flight', async () => {
+    await store.saveDecision(decision('dup'));
+    const writer = new DecisionWriter(recording(store), 2, 4);
+    const results = await Promise.allSettled(['a', 'b', 'c', 'dup', 'e', 'f'].map((id) => writer.write(decision(id))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(((results[3] as PromiseRejectedResult).reason as Error).message).toContain('decision dup already exists');
+    expect(await store.countDecisions()).toBe(6);
+  });
+
+  it('drain waits for every batch in flight', async () => {
+    const writer = new DecisionWriter(recording(store), 5, 4);
+    for (let i = 0; i < 30; i++) void writer.write(decision(`d${i}`));
+    await writer.drain();
+    expect(await store.countDecisions()).toBe(30);
+    expect(batches).toEqual([5, 5, 5, 5, 5, 5]);
   });
 
   it('drain waits for everything queued', async () => {

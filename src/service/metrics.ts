@@ -10,7 +10,10 @@ function labelKey(labels: Labels): string {
   return keys.map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',');
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 

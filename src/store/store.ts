@@ -87,6 +87,12 @@ export interface ArmCounts {
 export interface Store {
   /** Human-readable kind and location, e.g. `sqlite:./nextbest.db`. Never includes secrets. */
   readonly description: string;
+  /**
+   * How many `saveDecisions` batches a group-committing writer may have in flight at once (default
+   * 1): a store that commits batches in parallel, or queues them to commit as soon as the previous
+   * commit is done, takes more, so that a batch never waits for the previous one's answer.
+   */
+  readonly decisionBatchesInFlight?: number;
 
   // --- profiles
   getProfile(customerId: string): Promise<CustomerProfile | undefined>;

@@ -72,6 +72,15 @@ interface CatalogDocumentRow extends CatalogRow {
   document: JsonValue;
 }
 
+/** Reads of decision inputs waiting for the end of the turn, for one `sinceDay`, by customer id. */
+interface InputsBatch {
+  sinceDay: string | null;
+  waiting: Map<string, Array<{ resolve: (inputs: DecisionInputs) => void; reject: (error: unknown) => void }>>;
+}
+
+/** Customers per `getDecisionInputs` statement. */
+const INPUTS_BATCH = 256;
+
 /** Rows per statement in `putProfiles`. */
 const PROFILE_BATCH = 1000;
 
@@ -174,9 +183,27 @@ function buildSql(schema: string) {
     deleteCustomerHistory: `DELETE FROM ${s}.ih_daily WHERE customer_id = $1`,
     deleteCustomerPreferences: `DELETE FROM ${s}.preferences WHERE customer_id = $1`,
 
-    insertDecision: `INSERT INTO ${s}.decisions (${decisionColumns}, top_issue, respond_by)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8::json, $9::json, $10, $11, $12)
-      ON CONFLICT (decision_id) DO NOTHING`,
+    // A whole batch of decisions and their history increments in one statement: one round trip, and
+    // atomic without BEGIN/COMMIT (a statement is its own transaction). Both as JSON documents (one
+    // JSON.stringify each; a json column of the recordset keeps the exact text, key order included).
+    // No ON CONFLICT on the decisions: a duplicate id fails the statement, so nothing of it is saved.
+    saveDecisions: `WITH d AS (
+        INSERT INTO ${s}.decisions (${decisionColumns}, top_issue, respond_by)
+        SELECT x.decision_id, x.customer_id, x.channel, x.direction, x.catalog_version, x.created_at,
+               x.context, x.actions, x.predictors, x.control_group, x.top_issue, x.respond_by
+        FROM json_to_recordset($1::json) AS x(decision_id text, customer_id text, channel text, direction text,
+          catalog_version integer, created_at text, context json, actions json, predictors json,
+          control_group boolean, top_issue text, respond_by text)
+        RETURNING 1
+      ), h AS (
+        INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
+        SELECT e.customer_id, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
+        FROM json_to_recordset($2::json) AS e(customer_id text, day text, channel text, issue text, grp text,
+          action_id text, outcome text, count integer)
+        ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM d) AS decisions`,
     // One statement for all increments of a write; rows are distinct by construction (merged first).
     addHistory: `INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
       SELECT $1, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
@@ -198,13 +225,17 @@ function buildSql(schema: string) {
       GROUP BY coalesce(d.control_group, false)`,
     getPreferences: `SELECT customer_id, document, updated_at FROM ${s}.preferences WHERE customer_id = $1`,
     // Everything a decision reads about its customer, in one round trip.
-    decisionInputs: `SELECT
-        (SELECT row_to_json(p) FROM (SELECT ${profileColumns} FROM ${s}.profiles WHERE customer_id = $1) p) AS profile,
-        (SELECT row_to_json(q) FROM (SELECT customer_id, document, updated_at FROM ${s}.preferences WHERE customer_id = $1) q) AS preferences,
-        CASE WHEN $2::text IS NULL THEN '[]'::json ELSE
-          (SELECT coalesce(json_agg(h ORDER BY h.day COLLATE "C", h.channel COLLATE "C", h.action_id COLLATE "C", h.outcome COLLATE "C", h.issue COLLATE "C", h.grp COLLATE "C"), '[]'::json)
-           FROM (SELECT day, channel, issue, grp, action_id, outcome, count FROM ${s}.ih_daily WHERE customer_id = $1 AND day >= $2) h)
-        END AS history`,
+    // What decisions read about their customers, for several customers in one round trip (the
+    // reads of one event-loop turn are batched): one row per distinct customer id.
+    decisionInputs: `SELECT k.customer_id, p.attributes AS profile_attributes, p.updated_at AS profile_updated_at,
+        q.document AS preferences_document, q.updated_at AS preferences_updated_at,
+        CASE WHEN $2::text IS NULL THEN NULL ELSE
+          (SELECT json_agg(h ORDER BY h.day COLLATE "C", h.channel COLLATE "C", h.action_id COLLATE "C", h.outcome COLLATE "C", h.issue COLLATE "C", h.grp COLLATE "C")
+           FROM (SELECT day, channel, issue, grp, action_id, outcome, count FROM ${s}.ih_daily WHERE customer_id = k.customer_id AND day >= $2) h)
+        END AS history
+      FROM unnest($1::text[]) AS k(customer_id)
+      LEFT JOIN ${s}.profiles p ON p.customer_id = k.customer_id
+      LEFT JOIN ${s}.preferences q ON q.customer_id = k.customer_id`,
     putPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at) VALUES ($1, $2::json, $3)
       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
     putManyPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at)
@@ -246,6 +277,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly sql: Sql;
   private closed = false;
+  private readonly pendingInputs = new Map<string, InputsBatch>();
+  private inputsScheduled = false;
 
   private constructor(description: string, pool: pg.Pool, schema: string) {
     this.description = description;
@@ -279,14 +312,16 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** One statement on a pooled connection; `name` makes it a prepared statement (parsed once per connection). */
   private async query<Row extends pg.QueryResultRow>(
     operation: string,
     text: string,
     values: unknown[] = [],
+    name?: string,
   ): Promise<pg.QueryResult<Row>> {
     try {
       if (this.closed) throw new Error('the store is closed');
-      return await this.pool.query<Row>(text, values);
+      return await this.pool.query<Row>(name === undefined ? { text, values } : { name, text, values });
     } catch (cause) {
       throw storeError('postgres', operation, cause);
     }
@@ -382,34 +417,56 @@ export class PostgresStore implements Store {
 
   // --- interaction history
 
-  async saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
-    if (batch.length === 0) return;
-    if (batch.length === 1) return this.saveDecision(batch[0]!.decision, batch[0]!.options);
-    await this.transaction('saveDecision', async (client) => {
-      for (const { decision, options = {} } of batch) {
-        const result = await client.query(this.sql.insertDecision, decisionValues(decision, options));
-        if (result.rowCount !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
-        const history = mergeHistory(options.history);
-        if (history.length > 0) await client.query(this.sql.addHistory, historyValues(decision.customerId, history));
-      }
-    });
+  saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
+    if (batch.length === 0) return this.closed ? Promise.reject(storeError('postgres', 'saveDecision', new Error('the store is closed'))) : Promise.resolve();
+    return this.insertDecisions(batch);
   }
 
-  async saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
-    const values = decisionValues(decision, options);
-    const history = mergeHistory(options.history);
-    if (history.length === 0) {
-      const result = await this.query('saveDecision', this.sql.insertDecision, values);
-      if (result.rowCount !== 1) {
-        throw storeError('postgres', 'saveDecision', new Error(`decision ${decision.decisionId} already exists`));
-      }
-      return;
+  saveDecision(decision: DecisionRecord, options: SaveDecisionOptions = {}): Promise<void> {
+    return this.insertDecisions([{ decision, options }]);
+  }
+
+  /** One statement for the batch and its history (see `saveDecisions` in the SQL). */
+  private async insertDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
+    const rows = batch.map(({ decision, options = {} }) => ({
+      decision_id: decision.decisionId,
+      customer_id: decision.customerId,
+      channel: decision.channel,
+      direction: decision.direction,
+      catalog_version: decision.catalogVersion,
+      created_at: decision.createdAt,
+      context: decision.context,
+      actions: decision.actions,
+      predictors: decision.predictors,
+      control_group: decision.controlGroup ?? null,
+      top_issue: decision.actions[0]?.issue ?? null,
+      respond_by: options.respondBy ?? null,
+    }));
+    const history = mergeBatchHistory(batch);
+    try {
+      if (this.closed) throw new Error('the store is closed');
+      await this.pool.query({
+        name: 'nextbest_save_decisions',
+        text: this.sql.saveDecisions,
+        values: [
+          JSON.stringify(rows),
+          JSON.stringify(
+            history.map(({ customerId, row }) => ({
+              customer_id: customerId,
+              day: row.day,
+              channel: row.channel,
+              issue: row.issue,
+              grp: row.group,
+              action_id: row.actionId,
+              outcome: row.outcome,
+              count: row.count,
+            })),
+          ),
+        ],
+      });
+    } catch (cause) {
+      throw storeError('postgres', 'saveDecision', duplicateDecision(cause, batch) ?? cause);
     }
-    await this.transaction('saveDecision', async (client) => {
-      const result = await client.query(this.sql.insertDecision, values);
-      if (result.rowCount !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
-      await client.query(this.sql.addHistory, historyValues(decision.customerId, history));
-    });
   }
 
   async getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
@@ -477,20 +534,72 @@ export class PostgresStore implements Store {
 
   // --- preferences and advisors
 
-  async getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
-    const result = await this.query<{
-      profile: ProfileRow | null;
-      preferences: { customer_id: string; document: CustomerPreferences; updated_at: string } | null;
-      history: HistoryDbRow[];
-    }>('getDecisionInputs', this.sql.decisionInputs, [customerId, sinceDay]);
-    const row = result.rows[0];
-    return {
-      profile: row?.profile ? toProfile(row.profile) : undefined,
-      preferences: row?.preferences
-        ? { customerId: row.preferences.customer_id, preferences: row.preferences.document, updatedAt: row.preferences.updated_at }
-        : undefined,
-      history: (row?.history ?? []).map(toHistory),
-    };
+  /**
+   * Reads asked for in the same turn of the event loop (the decisions of the requests that turn
+   * parsed) are sent together, as one statement, when the turn ends: one round trip and one
+   * statement on the server for all of them instead of one each. Each read still sees what was
+   * committed before it was asked for.
+   */
+  getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
+    if (this.closed) return Promise.reject(storeError('postgres', 'getDecisionInputs', new Error('the store is closed')));
+    return new Promise<DecisionInputs>((resolve, reject) => {
+      const key = sinceDay ?? '';
+      let batch = this.pendingInputs.get(key);
+      if (!batch) {
+        batch = { sinceDay, waiting: new Map() };
+        this.pendingInputs.set(key, batch);
+      }
+      const waiting = batch.waiting.get(customerId);
+      if (waiting) waiting.push({ resolve, reject });
+      else batch.waiting.set(customerId, [{ resolve, reject }]);
+      if (batch.waiting.size >= INPUTS_BATCH) {
+        this.pendingInputs.delete(key);
+        void this.readInputs(batch);
+      } else if (!this.inputsScheduled) {
+        this.inputsScheduled = true;
+        setImmediate(() => {
+          this.inputsScheduled = false;
+          const batches = [...this.pendingInputs.values()];
+          this.pendingInputs.clear();
+          for (const pending of batches) void this.readInputs(pending);
+        });
+      }
+    });
+  }
+
+  /** One statement for a batch of `getDecisionInputs`; never rejects (each caller gets its outcome). */
+  private async readInputs(batch: InputsBatch): Promise<void> {
+    const ids = [...batch.waiting.keys()];
+    try {
+      const result = await this.query<{
+        customer_id: string;
+        profile_attributes: JsonObject | null;
+        profile_updated_at: string | null;
+        preferences_document: CustomerPreferences | null;
+        preferences_updated_at: string | null;
+        history: HistoryDbRow[] | null;
+      }>('getDecisionInputs', this.sql.decisionInputs, [ids, batch.sinceDay], 'nextbest_decision_inputs');
+      const rows = new Map(result.rows.map((row) => [row.customer_id, row]));
+      for (const [customerId, callers] of batch.waiting) {
+        const row = rows.get(customerId);
+        for (const caller of callers) {
+          // Each caller gets its own objects, as from a read of its own.
+          caller.resolve({
+            profile:
+              row && row.profile_attributes !== null && row.profile_updated_at !== null
+                ? { customerId, attributes: callers.length > 1 ? structuredClone(row.profile_attributes) : row.profile_attributes, updatedAt: row.profile_updated_at }
+                : undefined,
+            preferences:
+              row && row.preferences_document !== null && row.preferences_updated_at !== null
+                ? { customerId, preferences: callers.length > 1 ? structuredClone(row.preferences_document) : row.preferences_document, updatedAt: row.preferences_updated_at }
+                : undefined,
+            history: (row?.history ?? []).map(toHistory),
+          });
+        }
+      }
+    } catch (error) {
+      for (const callers of batch.waiting.values()) for (const caller of callers) caller.reject(error);
+    }
   }
 
   async getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
@@ -612,19 +721,36 @@ export class PostgresStore implements Store {
   }
 }
 
-function decisionValues(decision: DecisionRecord, options: SaveDecisionOptions): unknown[] {
-  return [
-    decision.decisionId,
-    decision.customerId,
-    decision.channel,
-    decision.direction,
-    decision.catalogVersion,
-    decision.createdAt,
-    JSON.stringify(decision.context),
-    JSON.stringify(decision.actions),
-    JSON.stringify(decision.predictors),
-    decision.controlGroup ?? null,
-    decision.actions[0]?.issue ?? null,
-    options.respondBy ?? null,
-  ];
+/**
+ * The history increments of a whole batch, summed per (customer, key) and sorted (see
+ * `mergeHistory`): one INSERT ... ON CONFLICT never touches a row twice.
+ */
+function mergeBatchHistory(
+  batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>,
+): Array<{ customerId: string; row: HistoryRow }> {
+  const byKey = new Map<string, { customerId: string; row: HistoryRow }>();
+  for (const { decision, options } of batch) {
+    for (const row of options?.history ?? []) {
+      const key = JSON.stringify([decision.customerId, row.day, row.channel, row.issue, row.group, row.actionId, row.outcome]);
+      const existing = byKey.get(key);
+      if (existing) existing.row.count += row.count;
+      else byKey.set(key, { customerId: decision.customerId, row: { ...row } });
+    }
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+}
+
+/**
+ * A unique violation on the decisions' primary key, as the error every store gives for it:
+ * `decision <id> already exists` (the driver's error kept as cause).
+ */
+function duplicateDecision(
+  cause: unknown,
+  batch: ReadonlyArray<{ decision: DecisionRecord }>,
+): Error | undefined {
+  const error = cause as { code?: unknown; constraint?: unknown; detail?: unknown } | null;
+  if (error?.code !== '23505' || typeof error.constraint !== 'string' || !error.constraint.startsWith('decisions_pkey')) return undefined;
+  const fromDetail = typeof error.detail === 'string' ? /\(decision_id\)=\((.*)\) already exists/s.exec(error.detail)?.[1] : undefined;
+  const id = fromDetail ?? (batch.length === 1 ? batch[0]?.decision.decisionId : undefined);
+  return new Error(id === undefined ? 'a decision of the batch already exists' : `decision ${id} already exists`, { cause });
 }

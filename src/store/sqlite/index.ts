@@ -1,7 +1,12 @@
 /**
  * The embedded `Store`: one SQLite file (or `:memory:`) through better-sqlite3. No server needed;
  * the default for a single node, demos and tests. All statements are prepared once at open.
+ *
+ * Reads run on the store's own connection, on the caller's thread. Writes run in a writer thread
+ * with its own connection (see `writer.ts`), so that their commits (an fsync each) do not block
+ * the event loop; a write's promise resolves after its commit. `:memory:` writes inline.
  */
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   CustomerPreferences,
@@ -30,7 +35,6 @@ import type {
 import {
   catalogChecksum,
   lastProfilePerCustomer,
-  mergeAttributes,
   parseJsonColumn,
   storeError,
   toCatalogInfo,
@@ -40,7 +44,28 @@ import {
   type HistoryDbRow,
   type ResponseRow,
 } from '../support.js';
+import type { CheckpointerOptions, CheckpointerStats } from './checkpointer.js';
+import { configureConnection } from './connection.js';
 import { migrateSqlite } from './migrations.js';
+import { InlineWriter, ThreadWriter, type SqliteWriter } from './writer.js';
+import type { WriteOp, WriteOps } from './writes.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * Where writes run: `thread` (default for a database file) in a writer thread with its own
+   * connection; `inline` on the store's connection, blocking the caller during each commit
+   * (always for `:memory:`, which one connection alone can see).
+   */
+  writer?: 'thread' | 'inline';
+  /**
+   * Where WAL checkpoints run with a writer thread: `thread` (default) in a checkpointer thread,
+   * concurrently with commits; `writer`: SQLite's automatic checkpoint inside the commit that finds
+   * the WAL too large.
+   */
+  checkpoints?: 'thread' | 'writer';
+  /** Tuning of the checkpointer thread (see `checkpointer.ts`; the defaults suit a server). */
+  checkpointer?: Partial<CheckpointerOptions>;
+}
 
 interface ProfileRow {
   customer_id: string;
@@ -61,6 +86,15 @@ interface DecisionRow {
   control_group: number | null;
 }
 
+interface DecisionInputsRow {
+  p_customer_id: string | null;
+  p_attributes: string | null;
+  p_updated_at: string | null;
+  q_customer_id: string | null;
+  q_document: string | null;
+  q_updated_at: string | null;
+}
+
 interface CatalogDocumentRow extends CatalogRow {
   document: string;
 }
@@ -75,35 +109,11 @@ function prepareStatements(db: Database.Database) {
     getProfile: db.prepare<[string], ProfileRow>(
       'SELECT customer_id, attributes, updated_at FROM profiles WHERE customer_id = ?',
     ),
-    putProfile: db.prepare<[string, string, string]>(
-      `INSERT INTO profiles (customer_id, attributes, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (customer_id) DO UPDATE SET attributes = excluded.attributes, updated_at = excluded.updated_at`,
-    ),
     countProfiles: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM profiles'),
-    deleteProfile: db.prepare<[string]>('DELETE FROM profiles WHERE customer_id = ?'),
-    deleteCustomerResponses: db.prepare<[string, string]>(
-      `DELETE FROM responses WHERE customer_id = ?
-         OR decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)`,
-    ),
-    deleteCustomerDecisions: db.prepare<[string]>('DELETE FROM decisions WHERE customer_id = ?'),
-    deleteCustomerHistory: db.prepare<[string]>('DELETE FROM ih_daily WHERE customer_id = ?'),
-    deleteCustomerPreferences: db.prepare<[string]>('DELETE FROM preferences WHERE customer_id = ?'),
 
-    insertDecision: db.prepare<
-      [string, string, string, string, number, string, string, string, string, number | null, string | null, string | null]
-    >(
-      `INSERT INTO decisions (decision_id, customer_id, channel, direction, catalog_version, created_at,
-                              context, actions, predictors, control_group, top_issue, respond_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (decision_id) DO NOTHING`,
-    ),
     getDecision: db.prepare<[string], DecisionRow>(
       `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group
        FROM decisions WHERE decision_id = ?`,
-    ),
-    addHistory: db.prepare<[string, string, string, string, string, string, string, number]>(
-      `INSERT INTO ih_daily (customer_id, day, channel, issue, grp, action_id, outcome, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = ih_daily.count + excluded.count`,
     ),
     getHistory: db.prepare<[string, string], HistoryDbRow>(
       `SELECT day, channel, issue, grp, action_id, outcome, count FROM ih_daily
@@ -113,7 +123,6 @@ function prepareStatements(db: Database.Database) {
       `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group, respond_by
        FROM decisions WHERE respond_by IS NOT NULL AND respond_by <= ? ORDER BY respond_by, decision_id LIMIT ?`,
     ),
-    markSwept: db.prepare<[string]>('UPDATE decisions SET respond_by = NULL WHERE decision_id = ?'),
     impact: db.prepare<[string, string, string, string | null, string | null, string | null, string | null], { control: number; decisions: number; positives: number }>(
       `SELECT coalesce(d.control_group, 0) AS control, count(*) AS decisions,
               sum(CASE WHEN EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.decision_id
@@ -124,16 +133,16 @@ function prepareStatements(db: Database.Database) {
          AND (? IS NULL OR d.channel = ?) AND (? IS NULL OR d.top_issue = ?)
        GROUP BY coalesce(d.control_group, 0)`,
     ),
+    // Profile and preferences of one customer in one statement (one read transaction, one snapshot).
+    decisionInputs: db.prepare<[string], DecisionInputsRow>(
+      `SELECT p.customer_id AS p_customer_id, p.attributes AS p_attributes, p.updated_at AS p_updated_at,
+              q.customer_id AS q_customer_id, q.document AS q_document, q.updated_at AS q_updated_at
+       FROM (SELECT ? AS customer_id) k
+       LEFT JOIN profiles p ON p.customer_id = k.customer_id
+       LEFT JOIN preferences q ON q.customer_id = k.customer_id`,
+    ),
     getPreferences: db.prepare<[string], { customer_id: string; document: string; updated_at: string }>(
       'SELECT customer_id, document, updated_at FROM preferences WHERE customer_id = ?',
-    ),
-    putPreferences: db.prepare<[string, string, string]>(
-      `INSERT INTO preferences (customer_id, document, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-    ),
-    addBooking: db.prepare<[string, string]>(
-      `INSERT INTO advisor_bookings (advisor_id, week, count) VALUES (?, ?, 1)
-       ON CONFLICT (advisor_id, week) DO UPDATE SET count = advisor_bookings.count + 1`,
     ),
     advisorLoad: db.prepare<[string], { advisor_id: string; count: number }>(
       'SELECT advisor_id, count FROM advisor_bookings WHERE week = ? ORDER BY advisor_id',
@@ -143,11 +152,6 @@ function prepareStatements(db: Database.Database) {
       'SELECT count(*) AS n FROM decisions WHERE customer_id = ?',
     ),
 
-    insertResponse: db.prepare<[string, string, string, string, string, string, string]>(
-      `INSERT INTO responses (decision_id, action_id, outcome, customer_id, channel, at, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (decision_id, action_id, outcome) DO NOTHING`,
-    ),
     // rowid order is insertion order: responses come back in the order they were stored.
     listResponses: db.prepare<[string], ResponseRow>(
       `SELECT decision_id, action_id, outcome, customer_id, channel, at, received_at
@@ -158,12 +162,6 @@ function prepareStatements(db: Database.Database) {
       'SELECT count(*) AS n FROM responses WHERE customer_id = ?',
     ),
 
-    latestCatalog: db.prepare<[], CatalogRow>(
-      'SELECT version, created_at, source, checksum FROM catalog_versions ORDER BY version DESC LIMIT 1',
-    ),
-    insertCatalog: db.prepare<[number, string, string, string, string]>(
-      'INSERT INTO catalog_versions (version, created_at, source, checksum, document) VALUES (?, ?, ?, ?, ?)',
-    ),
     activeCatalog: db.prepare<[], CatalogDocumentRow>(
       'SELECT version, created_at, source, checksum, document FROM catalog_versions ORDER BY version DESC LIMIT 1',
     ),
@@ -174,10 +172,6 @@ function prepareStatements(db: Database.Database) {
       'SELECT version, created_at, source, checksum FROM catalog_versions ORDER BY version',
     ),
 
-    upsertModelState: db.prepare<[string, string, string, string]>(
-      `INSERT INTO model_states (kind, key, state, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-    ),
     // BINARY collation: byte order of the UTF-8 text, the same order as PostgreSQL's "C" collation.
     loadModelStates: db.prepare<[string], ModelStateRow>(
       'SELECT key, state FROM model_states WHERE kind = ? ORDER BY key',
@@ -222,36 +216,54 @@ export class SqliteStore implements Store {
   readonly description: string;
   private readonly db: Database.Database;
   private readonly statements: Statements;
+  private readonly writer: SqliteWriter;
   private closed = false;
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, writer: SqliteWriter) {
     this.description = `sqlite:${path}`;
     this.db = db;
     this.statements = prepareStatements(db);
+    this.writer = writer;
   }
 
   /** Opens (creating when absent) and migrates the database at `path`; `:memory:` for a throwaway one. */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
-      // Durability: WAL with synchronous=FULL fsyncs the WAL at every commit, so a write whose
-      // promise resolved survives a process crash AND an OS crash or power loss. (WAL with
-      // synchronous=NORMAL would survive a process crash only: on power loss the last commits can
-      // roll back.) The store's rule is "acknowledged is durable", so FULL, at one fsync per write.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      // Another process (CLI next to the server) may hold the write lock briefly: wait, don't fail.
-      db.pragma('busy_timeout = 5000');
+      configureConnection(db);
       migrateSqlite(db);
-      return new SqliteStore(path, db);
+      // A database only this connection can see (`:memory:`, or '' for a private temporary one)
+      // cannot be written from another connection.
+      const shared = !db.memory && path !== '';
+      const writer =
+        shared && options.writer !== 'inline'
+          ? new ThreadWriter(resolve(path), {
+              checkpointerThread: options.checkpoints !== 'writer',
+              ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+            })
+          : new InlineWriter(db);
+      return new SqliteStore(path, db, writer);
     } catch (cause) {
       db?.close();
       throw storeError('sqlite', `open ${path}`, cause);
     }
   }
 
-  /** Runs a synchronous database operation, turning driver errors into plain `Error`s. */
+  /**
+   * The writer thread commits, in one transaction, every batch that arrived during its previous
+   * commit: sending the next batch before the previous one is answered keeps it committing.
+   */
+  get decisionBatchesInFlight(): number {
+    return this.writer.mode === 'thread' ? 8 : 1;
+  }
+
+  /** Where this store's writes run (see `SqliteStoreOptions.writer`). */
+  get writerMode(): 'thread' | 'inline' {
+    return this.writer.mode;
+  }
+
+  /** Runs a synchronous read, turning driver errors into plain `Error`s. */
   private run<T>(operation: string, work: (statements: Statements) => T): Promise<T> {
     try {
       if (this.closed) throw new Error('the store is closed');
@@ -259,6 +271,28 @@ export class SqliteStore implements Store {
     } catch (cause) {
       return Promise.reject(storeError('sqlite', operation, cause));
     }
+  }
+
+  /** Asks the writer for a write; resolves after its commit, turning driver errors into plain `Error`s. */
+  private write<K extends WriteOp>(operation: string, op: K, args: () => WriteOps[K]['args']): Promise<WriteOps[K]['result']> {
+    try {
+      if (this.closed) throw new Error('the store is closed');
+      return this.writer.write(op, args()).catch((cause: unknown) => {
+        throw storeError('sqlite', operation, cause);
+      });
+    } catch (cause) {
+      return Promise.reject(storeError('sqlite', operation, cause));
+    }
+  }
+
+  /** What the checkpointer thread did so far; undefined without one (or before the first write). */
+  checkpointerStats(): Promise<CheckpointerStats | undefined> {
+    return this.writer instanceof ThreadWriter ? this.writer.checkpointerStats() : Promise.resolve(undefined);
+  }
+
+  /** A pragma of the connection that writes (the writer thread's, or the store's own). */
+  writerPragma(name: string): Promise<unknown> {
+    return this.write('writerPragma', 'pragma', () => [name]);
   }
 
   // --- profiles
@@ -270,38 +304,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  putProfile(customerId: string, attributes: JsonObject, at: Date): Promise<CustomerProfile> {
-    return this.run('putProfile', (s) => {
-      const updatedAt = at.toISOString();
-      const text = JSON.stringify(attributes);
-      s.putProfile.run(customerId, text, updatedAt);
-      return { customerId, attributes: JSON.parse(text) as JsonObject, updatedAt };
-    });
+  async putProfile(customerId: string, attributes: JsonObject, at: Date): Promise<CustomerProfile> {
+    const updatedAt = at.toISOString();
+    const text = JSON.stringify(attributes);
+    await this.write('putProfile', 'putProfile', () => [customerId, text, updatedAt]);
+    return { customerId, attributes: JSON.parse(text) as JsonObject, updatedAt };
   }
 
-  patchProfile(customerId: string, attributes: JsonObject, at: Date): Promise<CustomerProfile> {
-    return this.run('patchProfile', (s) =>
-      this.db.transaction(() => {
-        const row = s.getProfile.get(customerId);
-        const current = row ? toProfile(row).attributes : {};
-        const merged = mergeAttributes(current, attributes);
-        const updatedAt = at.toISOString();
-        const text = JSON.stringify(merged);
-        s.putProfile.run(customerId, text, updatedAt);
-        return { customerId, attributes: JSON.parse(text) as JsonObject, updatedAt };
-      }).immediate(),
-    );
+  async patchProfile(customerId: string, attributes: JsonObject, at: Date): Promise<CustomerProfile> {
+    const updatedAt = at.toISOString();
+    const text = await this.write('patchProfile', 'patchProfile', () => [customerId, JSON.stringify(attributes), updatedAt]);
+    return { customerId, attributes: JSON.parse(text) as JsonObject, updatedAt };
   }
 
-  putProfiles(profiles: Array<{ customerId: string; attributes: JsonObject }>, at: Date): Promise<void> {
-    return this.run('putProfiles', (s) => {
-      const updatedAt = at.toISOString();
-      this.db.transaction(() => {
-        for (const profile of profiles) {
-          s.putProfile.run(profile.customerId, JSON.stringify(profile.attributes), updatedAt);
-        }
-      }).immediate();
-    });
+  async putProfiles(profiles: Array<{ customerId: string; attributes: JsonObject }>, at: Date): Promise<void> {
+    await this.write('putProfiles', 'putProfiles', () => [
+      profiles.map((p) => p.customerId),
+      profiles.map((p) => JSON.stringify(p.attributes)),
+      at.toISOString(),
+    ]);
   }
 
   countProfiles(): Promise<number> {
@@ -309,16 +330,7 @@ export class SqliteStore implements Store {
   }
 
   eraseCustomer(customerId: string): Promise<ErasureResult> {
-    return this.run('eraseCustomer', (s) =>
-      this.db.transaction((): ErasureResult => {
-        const responses = s.deleteCustomerResponses.run(customerId, customerId).changes;
-        const decisions = s.deleteCustomerDecisions.run(customerId).changes;
-        s.deleteCustomerHistory.run(customerId);
-        s.deleteCustomerPreferences.run(customerId);
-        const profile = s.deleteProfile.run(customerId).changes > 0;
-        return { profile, decisions, responses };
-      }).immediate(),
-    );
+    return this.write('eraseCustomer', 'eraseCustomer', () => [customerId]);
   }
 
   // --- interaction history
@@ -328,37 +340,8 @@ export class SqliteStore implements Store {
   }
 
   saveDecisions(batch: ReadonlyArray<{ decision: DecisionRecord; options?: SaveDecisionOptions }>): Promise<void> {
-    return this.run('saveDecision', (s) => {
-      if (batch.length === 0) return;
-      this.db.transaction(() => {
-        for (const { decision, options = {} } of batch) this.insertDecision(s, decision, options);
-      }).immediate();
-    });
-  }
-
-  private insertDecision(s: Statements, decision: DecisionRecord, options: SaveDecisionOptions): void {
-    const result = s.insertDecision.run(
-      decision.decisionId,
-      decision.customerId,
-      decision.channel,
-      decision.direction,
-      decision.catalogVersion,
-      decision.createdAt,
-      JSON.stringify(decision.context),
-      JSON.stringify(decision.actions),
-      JSON.stringify(decision.predictors),
-      decision.controlGroup === undefined ? null : decision.controlGroup ? 1 : 0,
-      decision.actions[0]?.issue ?? null,
-      options.respondBy ?? null,
-    );
-    if (result.changes !== 1) throw new Error(`decision ${decision.decisionId} already exists`);
-    this.addHistory(s, decision.customerId, options.history);
-  }
-
-  private addHistory(s: Statements, customerId: string, rows: HistoryRow[] | undefined): void {
-    for (const row of rows ?? []) {
-      s.addHistory.run(customerId, row.day, row.channel, row.issue, row.group, row.actionId, row.outcome, row.count);
-    }
+    if (batch.length === 0 && !this.closed) return Promise.resolve();
+    return this.write('saveDecision', 'saveDecisions', () => [batch]);
   }
 
   getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
@@ -369,23 +352,7 @@ export class SqliteStore implements Store {
   }
 
   saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
-    return this.run('saveResponse', (s) =>
-      this.db.transaction((): boolean => {
-        const result = s.insertResponse.run(
-          response.decisionId,
-          response.actionId,
-          response.outcome,
-          response.customerId,
-          response.channel,
-          response.at,
-          response.receivedAt,
-        );
-        if (result.changes !== 1) return false;
-        this.addHistory(s, response.customerId, options.history);
-        if (options.advisorBooking) s.addBooking.run(options.advisorBooking.advisorId, options.advisorBooking.week);
-        return true;
-      }).immediate(),
-    );
+    return this.write('saveResponse', 'saveResponse', () => [response, options]);
   }
 
   getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]> {
@@ -398,12 +365,8 @@ export class SqliteStore implements Store {
     );
   }
 
-  markDecisionsSwept(decisionIds: string[]): Promise<void> {
-    return this.run('markDecisionsSwept', (s) => {
-      this.db.transaction(() => {
-        for (const id of decisionIds) s.markSwept.run(id);
-      }).immediate();
-    });
+  async markDecisionsSwept(decisionIds: string[]): Promise<void> {
+    await this.write('markDecisionsSwept', 'markDecisionsSwept', () => [[...decisionIds]]);
   }
 
   impactCounts(filter: ImpactFilter, positive: Array<{ channel: string; outcome: string }>): Promise<{ nba: ArmCounts; control: ArmCounts }> {
@@ -429,11 +392,18 @@ export class SqliteStore implements Store {
 
   getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
     return this.run('getDecisionInputs', (s) => {
-      const profile = s.getProfile.get(customerId);
-      const preferences = s.getPreferences.get(customerId);
+      const row = s.decisionInputs.get(customerId);
+      const { p_customer_id: profileId, p_attributes: attributes, p_updated_at: profileAt } = row ?? {};
+      const { q_customer_id: preferencesId, q_document: document, q_updated_at: preferencesAt } = row ?? {};
       return {
-        profile: profile ? toProfile(profile) : undefined,
-        preferences: preferences ? toPreferences(preferences) : undefined,
+        profile:
+          profileId != null && attributes != null && profileAt != null
+            ? toProfile({ customer_id: profileId, attributes, updated_at: profileAt })
+            : undefined,
+        preferences:
+          preferencesId != null && document != null && preferencesAt != null
+            ? toPreferences({ customer_id: preferencesId, document, updated_at: preferencesAt })
+            : undefined,
         history: sinceDay === null ? [] : s.getHistory.all(customerId, sinceDay).map(toHistory),
       };
     });
@@ -446,22 +416,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences> {
-    return this.run('putPreferences', (s) => {
-      const text = JSON.stringify(preferences);
-      const updatedAt = at.toISOString();
-      s.putPreferences.run(customerId, text, updatedAt);
-      return { customerId, preferences: JSON.parse(text) as CustomerPreferences, updatedAt };
-    });
+  async putPreferences(customerId: string, preferences: CustomerPreferences, at: Date): Promise<StoredPreferences> {
+    const text = JSON.stringify(preferences);
+    const updatedAt = at.toISOString();
+    await this.write('putPreferences', 'putPreferences', () => [customerId, text, updatedAt]);
+    return { customerId, preferences: JSON.parse(text) as CustomerPreferences, updatedAt };
   }
 
-  putManyPreferences(entries: Array<{ customerId: string; preferences: CustomerPreferences }>, at: Date): Promise<void> {
-    return this.run('putManyPreferences', (s) => {
-      const updatedAt = at.toISOString();
-      this.db.transaction(() => {
-        for (const { customerId, preferences } of entries) s.putPreferences.run(customerId, JSON.stringify(preferences), updatedAt);
-      }).immediate();
-    });
+  async putManyPreferences(entries: Array<{ customerId: string; preferences: CustomerPreferences }>, at: Date): Promise<void> {
+    await this.write('putManyPreferences', 'putManyPreferences', () => [
+      entries.map((e) => e.customerId),
+      entries.map((e) => JSON.stringify(e.preferences)),
+      at.toISOString(),
+    ]);
   }
 
   getAdvisorLoad(week: string): Promise<Record<string, number>> {
@@ -486,19 +453,9 @@ export class SqliteStore implements Store {
 
   // --- catalog versions
 
-  saveCatalog(document: JsonValue, source: string, at: Date): Promise<CatalogVersionInfo> {
-    return this.run('saveCatalog', (s) => {
-      const checksum = catalogChecksum(document);
-      const text = JSON.stringify(document);
-      const createdAt = at.toISOString();
-      return this.db.transaction((): CatalogVersionInfo => {
-        const latest = s.latestCatalog.get();
-        if (latest && latest.checksum === checksum) return toCatalogInfo(latest);
-        const version = (latest?.version ?? 0) + 1;
-        s.insertCatalog.run(version, createdAt, source, checksum, text);
-        return { version, createdAt, source, checksum };
-      }).immediate();
-    });
+  async saveCatalog(document: JsonValue, source: string, at: Date): Promise<CatalogVersionInfo> {
+    const row = await this.write('saveCatalog', 'saveCatalog', () => [catalogChecksum(document), JSON.stringify(document), source, at.toISOString()]);
+    return toCatalogInfo(row);
   }
 
   getActiveCatalog(): Promise<StoredCatalog | undefined> {
@@ -521,13 +478,13 @@ export class SqliteStore implements Store {
 
   // --- model state
 
-  saveModelStates(kind: string, states: Array<{ key: string; state: JsonValue }>, at: Date): Promise<void> {
-    return this.run('saveModelStates', (s) => {
-      const updatedAt = at.toISOString();
-      this.db.transaction(() => {
-        for (const { key, state } of states) s.upsertModelState.run(kind, key, JSON.stringify(state), updatedAt);
-      }).immediate();
-    });
+  async saveModelStates(kind: string, states: Array<{ key: string; state: JsonValue }>, at: Date): Promise<void> {
+    await this.write('saveModelStates', 'saveModelStates', () => [
+      kind,
+      states.map((s) => s.key),
+      states.map((s) => JSON.stringify(s.state)),
+      at.toISOString(),
+    ]);
   }
 
   loadModelStates(kind: string): Promise<Array<{ key: string; state: JsonValue }>> {
@@ -538,15 +495,22 @@ export class SqliteStore implements Store {
     );
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  /** Lets the writes already asked for commit, then closes both connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    let failure: unknown;
+    try {
+      await this.writer.close();
+    } catch (cause) {
+      failure = cause;
+    }
     try {
       this.db.close();
-      return Promise.resolve();
     } catch (cause) {
-      return Promise.reject(storeError('sqlite', 'close', cause));
+      failure ??= cause;
     }
+    if (failure !== undefined) throw storeError('sqlite', 'close', failure);
   }
 }
 
