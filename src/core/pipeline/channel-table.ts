@@ -33,8 +33,8 @@ export interface ChannelTable {
   readonly keys: readonly string[];
   /** True when the catalog has no quiet hours, suppressions or contact limits (nothing to check). */
   readonly noContactPolicies: boolean;
-  /** Per model instance, whatever that model resolved per candidate key (see `slotsFor`). */
-  readonly slots: WeakMap<object, unknown[]>;
+  /** Per model instance, whatever that model resolved per candidate key, and when (see `slotsFor`). */
+  readonly slots: WeakMap<object, { version: number; slots: unknown[] }>;
   /** Per model instance, its `scorerLayouts` when the candidates' scorers were last packed. */
   readonly packedAt: WeakMap<object, number>;
 }
@@ -59,13 +59,15 @@ export function channelTable(catalog: CompiledCatalog, channelId: string): Chann
   return table;
 }
 
-/** The per-candidate slots of `model` in `table`, resolved once per table and model with `resolve`. */
-export function slotsFor<T>(table: ChannelTable, model: object, resolve: (key: string) => T): T[] {
-  let slots = table.slots.get(model) as T[] | undefined;
-  if (!slots) {
-    slots = table.keys.map(resolve);
-    table.slots.set(model, slots);
-  }
+/**
+ * The per-candidate slots of `model` in `table`, resolved with `resolve` once per table, model and
+ * `version` (the model's word for "the slots I gave may be stale").
+ */
+export function slotsFor<T>(table: ChannelTable, model: object, version: number, resolve: (key: string) => T): T[] {
+  const cached = table.slots.get(model);
+  if (cached && cached.version === version) return cached.slots as T[];
+  const slots = table.keys.map(resolve);
+  table.slots.set(model, { version, slots });
   return slots;
 }
 

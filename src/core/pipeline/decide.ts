@@ -126,12 +126,14 @@ interface PreparingModel extends PropensityModel {
 }
 
 /**
- * A preparing model that also hands out a stable slot per key and estimates into an array: the
- * pipeline resolves each candidate's key once per catalog version and allocates nothing per
- * candidate (the adaptive model).
+ * A preparing model that also hands out a slot per key (valid while `slotsVersion` holds) and
+ * estimates into an array: the pipeline resolves each candidate's key once, not on every decision,
+ * and allocates nothing per candidate (the adaptive model).
  */
 interface SlottedModel extends PreparingModel {
   slot(key: string): unknown;
+  /** Changes when slots handed out before may be stale. */
+  readonly slotsVersion: number;
   estimateInto(slot: unknown, prepared: unknown, random: Random, out: Float64Array, at: number): void;
   /** Lays the slots' scorers side by side in memory (optional; with `scorerLayouts`). */
   packScorers?(slots: readonly unknown[]): void;
@@ -146,7 +148,7 @@ function isPreparing(model: PropensityModel): model is PreparingModel {
 
 function isSlotted(model: PropensityModel): model is SlottedModel {
   const m = model as Partial<SlottedModel>;
-  return isPreparing(model) && typeof m.slot === 'function' && typeof m.estimateInto === 'function';
+  return isPreparing(model) && typeof m.slot === 'function' && typeof m.estimateInto === 'function' && typeof m.slotsVersion === 'number';
 }
 
 /** Why a candidate left the pipeline (per candidate in the decision's scratch arrays). */
@@ -231,7 +233,7 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
 
   const slotted = isSlotted(model) ? model : undefined;
   const preparing = isPreparing(model) ? model : undefined;
-  const slots = slotted ? slotsFor(table, slotted, (key) => slotted.slot(key)) : undefined;
+  const slots = slotted ? slotsFor(table, slotted, slotted.slotsVersion, (key) => slotted.slot(key)) : undefined;
   if (slotted?.packScorers && slots) {
     // the candidates' scorers side by side, packed again once an eighth of them have left
     const layouts = slotted.scorerLayouts ?? 0;

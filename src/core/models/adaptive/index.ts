@@ -26,16 +26,6 @@ export interface AdaptiveModelOptions extends NaiveBayesOptions {
   explore?: boolean;
 }
 
-/**
- * A stable handle on one key's model (`AdaptiveModel.slot`): it follows the key when its model is
- * created, loaded or merged, so a caller that scores the same keys on every decision (the
- * pipeline, per catalog version) resolves each key once instead of once per decision.
- */
-export interface ModelSlot {
-  readonly key: string;
-  model: NaiveBayesModel | undefined;
-}
-
 export interface ModelSummary {
   key: string;
   /** Responses learnt (decayed when a half-life is set). */
@@ -48,7 +38,8 @@ export interface ModelSummary {
 export class AdaptiveModel implements PropensityModel {
   readonly kind = 'adaptive-nb';
   private readonly models = new Map<string, NaiveBayesModel>();
-  private readonly slots = new Map<string, ModelSlot>();
+  /** Grows whenever a key gets a model object (created, loaded, merged in): handles from `slot` are then stale. */
+  private slotChanges = 0;
   private readonly dirty = new Set<string>();
   private readonly explore: boolean;
   private readonly modelOptions: NaiveBayesOptions;
@@ -89,22 +80,26 @@ export class AdaptiveModel implements PropensityModel {
     return { propensity, mean, evidence };
   }
 
-  /** The stable handle on `key`'s model (see `ModelSlot`). */
-  slot(key: string): ModelSlot {
-    let s = this.slots.get(key);
-    if (!s) {
-      s = { key, model: this.models.get(key) };
-      this.slots.set(key, s);
-    }
-    return s;
+  /**
+   * A handle on `key`'s model for repeated `estimateInto` calls: the model object itself (undefined
+   * while the key has none). Valid while `slotsVersion` is unchanged; the pipeline resolves its
+   * candidates' handles once and again only after that, so a decision reads each candidate's model
+   * without a lookup by key.
+   */
+  slot(key: string): NaiveBayesModel | undefined {
+    return this.models.get(key);
+  }
+
+  /** Changes when a handle from `slot` may be stale (a key got a new model object). */
+  get slotsVersion(): number {
+    return this.slotChanges;
   }
 
   /**
-   * `estimatePrepared` through a slot, without allocating: writes the arbitrated propensity, the
-   * point estimate and the evidence to out[at], out[at + 1], out[at + 2].
+   * `estimatePrepared` through a handle from `slot`, without allocating: writes the arbitrated
+   * propensity, the point estimate and the evidence to out[at], out[at + 1], out[at + 2].
    */
-  estimateInto(slot: ModelSlot, prepared: EncodedPredictors, random: Random, out: Float64Array, at: number): void {
-    const m = slot.model;
+  estimateInto(m: NaiveBayesModel | undefined, prepared: EncodedPredictors, random: Random, out: Float64Array, at: number): void {
     if (!m) {
       out[at] = this.explore ? random.next() : 0.5;
       out[at + 1] = 0.5;
@@ -123,12 +118,12 @@ export class AdaptiveModel implements PropensityModel {
    * decision scoring them all reads memory front to back (the pipeline packs its candidates'
    * models, and packs again once many have laid out new scorers since, see `scorerLayouts`).
    */
-  packScorers(slots: readonly ModelSlot[]): void {
+  packScorers(slots: ReadonlyArray<NaiveBayesModel | undefined>): void {
     let bytes = 0;
-    for (const s of slots) if (s.model) bytes += s.model.scorerByteLength;
+    for (const m of slots) if (m) bytes += m.scorerByteLength;
     const buffer = new ArrayBuffer(bytes);
     let offset = 0;
-    for (const s of slots) if (s.model) offset = s.model.moveScorer(buffer, offset);
+    for (const m of slots) if (m) offset = m.moveScorer(buffer, offset);
   }
 
   /** Scorer layouts made by any model so far (each leaves a packed buffer). */
@@ -138,8 +133,7 @@ export class AdaptiveModel implements PropensityModel {
 
   private setModel(key: string, m: NaiveBayesModel): void {
     this.models.set(key, m);
-    const s = this.slots.get(key);
-    if (s) s.model = m;
+    this.slotChanges++;
   }
 
   learn(key: string, predictors: Predictors, positive: boolean): void {
