@@ -67,34 +67,79 @@ export function sampleNormal(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/**
+ * The samplers' working numbers: [alpha, beta, Gamma(alpha), Gamma(beta), Beta(alpha, beta)].
+ * Shapes go in and draws come out through this array, so that no double is passed to or returned
+ * from a call (each would be a heap allocation: a decision draws one Beta per candidate).
+ */
+const draws = new Float64Array(5);
+
 /** Gamma(shape, 1) by Marsaglia and Tsang; shape < 1 boosted by U^(1/shape). */
 export function sampleGamma(random: Random, shape: number): number {
+  draws[0] = shape;
+  gammaInto(random, 0);
+  return draws[2]!;
+}
+
+/** Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta). */
+export function sampleBeta(random: Random, alpha: number, beta: number): number {
+  draws[0] = alpha;
+  draws[1] = beta;
+  betaInto(random);
+  return draws[4]!;
+}
+
+/**
+ * `sampleBeta(random, shapes[at], shapes[at + 1])` written to shapes[at + 2]: the same draw, with
+ * no number passed or returned boxed.
+ */
+export function sampleBetaInto(random: Random, shapes: Float64Array, at: number): void {
+  draws[0] = shapes[at]!;
+  draws[1] = shapes[at + 1]!;
+  betaInto(random);
+  shapes[at + 2] = draws[4]!;
+}
+
+/** Gamma(draws[slot], 1) into draws[2 + slot]. */
+function gammaInto(random: Random, slot: number): void {
+  const shape = draws[slot]!;
   if (!(shape > 0)) throw new RangeError(`gamma shape must be > 0, got ${shape}`);
-  if (shape < 1) {
+  // shape < 1: Gamma(shape + 1) * U^(1/shape), the uniform drawn first
+  let boost = 1;
+  let s = shape;
+  if (s < 1) {
     let u = random.next();
     while (u <= Number.EPSILON) u = random.next();
-    return sampleGamma(random, shape + 1) * Math.pow(u, 1 / shape);
+    boost = Math.pow(u, 1 / s);
+    s += 1;
   }
-  const d = shape - 1 / 3;
+  const d = s - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
     let x: number;
     let v: number;
     do {
-      x = sampleNormal(random);
+      // a standard normal by Box-Muller, as `sampleNormal` draws it
+      let u = random.next();
+      while (u <= Number.EPSILON) u = random.next();
+      const w = random.next();
+      x = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
       v = 1 + c * x;
     } while (v <= 0);
     v = v * v * v;
     const u = random.next();
-    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
-    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) {
+      draws[2 + slot] = d * v * boost;
+      return;
+    }
   }
 }
 
-/** Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta). */
-export function sampleBeta(random: Random, alpha: number, beta: number): number {
-  const x = sampleGamma(random, alpha);
-  const y = sampleGamma(random, beta);
-  const sum = x + y;
-  return sum > 0 ? x / sum : alpha / (alpha + beta);
+/** Beta(draws[0], draws[1]) into draws[4] (its gammas in draws[2] and draws[3]). */
+function betaInto(random: Random): void {
+  gammaInto(random, 0);
+  gammaInto(random, 1);
+  const x = draws[2]!;
+  const sum = x + draws[3]!;
+  draws[4] = sum > 0 ? x / sum : draws[0]! / (draws[0]! + draws[1]!);
 }

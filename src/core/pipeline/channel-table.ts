@@ -22,6 +22,13 @@ export interface ChannelTable {
   readonly fixed: Float64Array;
   /** 1 for a mandatory action. */
   readonly mandatory: Uint8Array;
+  /** 1 for an action that needs marketing consent. */
+  readonly marketing: Uint8Array;
+  /** 1 for a conversation action (it has an advisor topic). */
+  readonly conversation: Uint8Array;
+  /** Candidate c's context weights are weightOf[weightStart[c]] .. weightOf[weightStart[c + 1] - 1] (indexes into the catalog's). */
+  readonly weightStart: Int32Array;
+  readonly weightOf: Int32Array;
   /** Candidate c's policies are rule numbers ruleOf[ruleStart[c]] .. ruleOf[ruleStart[c + 1] - 1], in chain order. */
   readonly ruleStart: Int32Array;
   readonly ruleOf: Int32Array;
@@ -96,6 +103,10 @@ function buildTable(
   const lever = new Float64Array(n);
   const fixed = new Float64Array(n);
   const mandatory = new Uint8Array(n);
+  const marketing = new Uint8Array(n);
+  const conversation = new Uint8Array(n);
+  const weightStart = new Int32Array(n + 1);
+  const weights: number[] = [];
   const keys: string[] = [];
   candidates.forEach(({ action }, c) => {
     ruleStart[c] = chain.length;
@@ -106,9 +117,14 @@ function buildTable(
     lever[c] = action.lever;
     fixed[c] = action.fixedPropensity ?? NaN;
     mandatory[c] = action.mandatory ? 1 : 0;
+    marketing[c] = action.marketing ? 1 : 0;
+    conversation[c] = action.topic !== undefined ? 1 : 0;
+    weightStart[c] = weights.length;
+    for (const index of action.weightIndexes) weights.push(index);
     keys.push(modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction }));
   });
   ruleStart[n] = chain.length;
+  weightStart[n] = weights.length;
   const weightRule = Int32Array.from(catalog.contextWeights, (w) => numberOf(w.rule));
   const contact = catalog.contactPolicies;
   return {
@@ -121,6 +137,10 @@ function buildTable(
     lever,
     fixed,
     mandatory,
+    marketing,
+    conversation,
+    weightStart,
+    weightOf: Int32Array.from(weights),
     ruleStart,
     ruleOf: Int32Array.from(chain),
     rules,

@@ -217,16 +217,18 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   const rules = table.rules;
   const outcomes = new Array<RuleOutcome | undefined>(rules.length);
   const outcome = (r: number): RuleOutcome => (outcomes[r] ??= rules[r]!.evaluate(input));
+  // candidate c's context weight into weightOf[c] (no number returned: that would allocate)
   let contextWeights: Float64Array | undefined;
-  const contextWeight = (action: CompiledAction): number => {
-    if (action.weightIndexes.length === 0) return 1;
+  const setContextWeight = (c: number): void => {
+    const start = table.weightStart[c]!;
+    const end = table.weightStart[c + 1]!;
     if (!contextWeights) {
       contextWeights = new Float64Array(catalog.contextWeights.length);
       catalog.contextWeights.forEach((w, i) => (contextWeights![i] = outcome(table.weightRule[i]!).value ? w.weight : 1));
     }
     let product = 1;
-    for (const index of action.weightIndexes) product *= contextWeights[index] ?? 1;
-    return product;
+    for (let k = start; k < end; k++) product *= contextWeights[table.weightOf[k]!] ?? 1;
+    weightOf[c] = product;
   };
   // A preference finding depends on the action only through its marketing flag.
   const preferenceFindings: Array<PreferenceFinding | null | undefined> = [undefined, undefined];
@@ -272,11 +274,11 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       detailOf[c] = failed;
       continue;
     }
-    const { action, treatments } = candidates[c]!;
+    // the candidate's action object only when a check needs more than the table holds
     if (preferences) {
-      const m = action.marketing ? 1 : 0;
+      const m = table.marketing[c]!;
       let finding = preferenceFindings[m];
-      if (finding === undefined) finding = preferenceFindings[m] = checkPreferences(action, channel, preferences, explicitPreferences, clock) ?? null;
+      if (finding === undefined) finding = preferenceFindings[m] = checkPreferences(candidates[c]!.action, channel, preferences, explicitPreferences, clock) ?? null;
       if (finding) {
         stage[c] = PREFERENCE;
         findings[c] = finding;
@@ -284,15 +286,15 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       }
     }
     if (contact) {
-      const finding = contact.check(action);
+      const finding = contact.check(candidates[c]!.action);
       if (finding) {
         stage[c] = CONTACT;
         findings[c] = finding;
         continue;
       }
     }
-    if (action.topic !== undefined && routing) {
-      const routed = routeAdvisor(action.topic, catalog.advisors, advisorLoad, preferences?.preferredAdvisor ?? null, preferences?.preferredChannels ?? [], week);
+    if (table.conversation[c] === 1 && routing) {
+      const routed = routeAdvisor(candidates[c]!.action.topic!, catalog.advisors, advisorLoad, preferences?.preferredAdvisor ?? null, preferences?.preferredChannels ?? [], week);
       if (!routed.advisor) {
         stage[c] = ADVISOR;
         findings[c] = routed.reason;
@@ -309,6 +311,7 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       est[3 * c + 2] = 0;
     } else if (catalog.models.perTreatment) {
       // One model per treatment: the treatment with the highest arbitrated propensity represents the action.
+      const { action, treatments } = candidates[c]!;
       let best = -1;
       for (let t = 0; t < treatments.length; t++) {
         const key = modelKey({ actionId: action.id, channel: channel.id, direction: channel.direction, treatmentId: treatments[t]!.id });
@@ -339,9 +342,9 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       est[3 * c + 2] = e.evidence;
     }
     const propensity = est[3 * c]!;
-    const weight = contextWeight(action);
-    weightOf[c] = weight;
-    priorityOf[c] = propensity * weight * table.value[c]! * table.lever[c]!;
+    if (table.weightStart[c] === table.weightStart[c + 1]) weightOf[c] = 1;
+    else setContextWeight(c);
+    priorityOf[c] = propensity * weightOf[c]! * table.value[c]! * table.lever[c]!;
     if (propensity < catalog.minPropensity && table.mandatory[c] === 0 && !controlGroup) {
       stage[c] = RELEVANCE;
       continue;
@@ -353,24 +356,29 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
   // Mandatory actions skip arbitration: first, in catalog order. The rest best first, or (control
   // arm) in a random order drawn from the injected random source.
   const mandatory: number[] = [];
-  let arbitrated: number[] = [];
+  let arbitratedCount = 0;
   let nan = false;
   for (let i = 0; i < passedCount; i++) {
     const c = passed[i]!;
     if (table.mandatory[c] === 1) mandatory.push(c);
     else {
-      arbitrated.push(c);
+      arbitratedCount++;
       if (priorityOf[c] !== priorityOf[c]) nan = true;
     }
   }
   const byPriority = (a: number, b: number): number => priorityOf[b]! - priorityOf[a]! || a - b;
   const limit = Math.max(1, Math.floor(request.limit));
   const wanted = limit - mandatory.length;
-  if (!explain && !controlGroup && Number.isFinite(wanted) && wanted < arbitrated.length && !nan) {
+  let arbitrated: number[];
+  if (!explain && !controlGroup && Number.isFinite(wanted) && wanted < arbitratedCount && !nan) {
     // Only the first `wanted` are returned: select them (the same as the head of the stable sort,
     // the comparator being a total order without NaN priorities) instead of sorting everything.
-    arbitrated = topOf(arbitrated, Math.max(0, wanted));
-  } else arbitrated.sort(byPriority);
+    arbitrated = topOf(passedCount, table.mandatory, Math.max(0, wanted));
+  } else {
+    arbitrated = [];
+    for (let i = 0; i < passedCount; i++) if (table.mandatory[passed[i]!] === 0) arbitrated.push(passed[i]!);
+    arbitrated.sort(byPriority);
+  }
   if (controlGroup) {
     for (let i = arbitrated.length - 1; i > 0; i--) {
       const j = Math.floor(random.next() * (i + 1));
@@ -508,13 +516,16 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
 }
 
 /**
- * The first k candidates of `items` by priority (highest first, then catalog order), in order: k
- * is small, so each item is inserted into the head instead of sorting everything.
+ * The first k of the first `count` passed candidates that are not mandatory, by priority (highest
+ * first, then catalog order), in order: k is small, so each is inserted into the head instead of
+ * sorting everything.
  */
-function topOf(items: readonly number[], k: number): number[] {
+function topOf(count: number, mandatory: Uint8Array, k: number): number[] {
   const top: number[] = [];
   if (k <= 0) return top;
-  for (const c of items) {
+  for (let j = 0; j < count; j++) {
+    const c = passed[j]!;
+    if (mandatory[c] === 1) continue;
     const p = priorityOf[c]!;
     if (top.length === k) {
       const last = top[k - 1]!;

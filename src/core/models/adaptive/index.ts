@@ -4,7 +4,7 @@
  * exploration, optional decay, reports per key and merging of models from several nodes.
  */
 import type { JsonValue, Predictors } from '../../types.js';
-import { sampleBeta, type Random } from '../../random.js';
+import { sampleBeta, sampleBetaInto, type Random } from '../../random.js';
 import type { PropensityEstimate, PropensityModel } from '../model.js';
 import { NaiveBayesModel, scorerLayouts, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
 import { encodePredictors, type EncodedPredictors } from './predictor.js';
@@ -43,6 +43,8 @@ export class AdaptiveModel implements PropensityModel {
   private readonly dirty = new Set<string>();
   private readonly explore: boolean;
   private readonly modelOptions: NaiveBayesOptions;
+  /** The Thompson draw's [alpha, beta, draw] (see `sampleBetaInto`). */
+  private readonly shapes = new Float64Array(3);
 
   constructor(options: AdaptiveModelOptions = {}) {
     const { explore, ...rest } = options;
@@ -106,11 +108,17 @@ export class AdaptiveModel implements PropensityModel {
       out[at + 2] = 0;
       return;
     }
-    const mean = m.predictMean(prepared);
+    m.predictMeanInto(prepared, out, at + 1);
+    const mean = out[at + 1]!;
     const evidence = m.scoredEvidence;
-    out[at] = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
-    out[at + 1] = mean;
     out[at + 2] = evidence;
+    if (this.explore) {
+      const shapes = this.shapes;
+      shapes[0] = 1 + mean * evidence;
+      shapes[1] = 1 + (1 - mean) * evidence;
+      sampleBetaInto(random, shapes, 0);
+      out[at] = shapes[2]!;
+    } else out[at] = mean;
   }
 
   /**

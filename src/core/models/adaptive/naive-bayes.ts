@@ -288,6 +288,9 @@ function scorerBytes(nNum: number, nMeta: number, nHash: number, nGroups: number
 /** Scorer layouts made so far by any model (a model's new layout leaves a packed buffer, see `moveScorer`). */
 export let scorerLayouts = 0;
 
+/** Where `predictMean` and `meanFrom` have their result written (see `predictMeanInto`). */
+const scratch = new Float64Array(1);
+
 /** `sNum` starts with the intercept and the evidence at the model's version (see `ready`). */
 const INTERCEPT = 0;
 const EVIDENCE = 1;
@@ -320,6 +323,8 @@ export class NaiveBayesModel implements LayoutCounter {
   private sGroups = new Uint8Array(0);
   private sHash = new Int32Array(0);
   private sThresholds = new Float64Array(0);
+  /** The last `scoreEncoded` score (NaN at first, so that the field holds doubles from the start). */
+  private scored = NaN;
   /**
    * The model is its symbolic binnings' layout counter (`LayoutCounter`): evictions of grouped
    * symbols count here, next to the fields scoring reads.
@@ -329,7 +334,7 @@ export class NaiveBayesModel implements LayoutCounter {
     return this;
   }
   private scorerLayout = 0;
-  /** Calibration cache (see `calibrate`), stamped with the version. */
+  /** Calibration cache (see `calibrateInto`), stamped with the version. */
   private cStamp = -1;
   private cReady = false;
   private cIntervals = 1;
@@ -444,9 +449,11 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /**
    * `scoreOf` for a record resolved once for many models (`encodePredictors`): numbers and symbol
-   * numbers by predictor id, bins from the scorer's arrays alone (see HEAD).
+   * numbers by predictor id, bins from the scorer's arrays alone (see HEAD). The score goes to
+   * `scored` (a double field, updated in place: a returned double would be a heap allocation per
+   * model and decision).
    */
-  private scoreEncoded(encoded: EncodedPredictors): number {
+  private scoreEncoded(encoded: EncodedPredictors): void {
     const nAct = this.sCount;
     const meta = this.sMeta;
     const num = this.sNum;
@@ -537,7 +544,7 @@ export class NaiveBayesModel implements LayoutCounter {
       n += (meta[m + M_EVIDENCE]! >>> bin) & 1;
     }
     this.lastCount = n;
-    return sum / (1 + n);
+    this.scored = sum / (1 + n);
   }
 
   /** `scoreOf` for the row being learnt, whose bins `learn` found (by predictor index). */
@@ -765,10 +772,19 @@ export class NaiveBayesModel implements LayoutCounter {
    * score for `learn`); `scoredEvidence` then holds the evidence.
    */
   predictMean(encoded: EncodedPredictors): number {
+    this.predictMeanInto(encoded, scratch, 0);
+    return scratch[0]!;
+  }
+
+  /** `predictMean(encoded)` into out[at], without allocating. */
+  predictMeanInto(encoded: EncodedPredictors, out: Float64Array, at: number): void {
     this.ready();
-    if (this.sNum[EVIDENCE]! <= 0) return 0.5;
-    const score = this.scoreEncoded(encoded);
-    return this.calibrate(this.lastCount > 0 ? score : undefined);
+    if (this.sNum[EVIDENCE]! <= 0) {
+      out[at] = 0.5;
+      return;
+    }
+    this.scoreEncoded(encoded);
+    this.calibrateInto(this.lastCount > 0, out, at);
   }
 
   /** The model's evidence as of the last `predictMean` (the same as `evidence`, read from the scorer). */
@@ -779,22 +795,27 @@ export class NaiveBayesModel implements LayoutCounter {
   /** The calibrated propensity of a record (the model holds evidence); records it for `learn`. */
   private meanFrom(predictors: Predictors, encoded: EncodedPredictors | undefined): number {
     this.ready();
-    const score = encoded ? this.scoreEncoded(encoded) : this.scoreOf(predictors);
+    if (encoded) this.scoreEncoded(encoded);
+    else this.scored = this.scoreOf(predictors);
+    const score = this.scored;
     const n = this.lastCount;
     this.lastPredicted = predictors;
     this.lastPredictedScore = score;
     this.lastPredictedCount = n;
     // no predictor took part: the score is the intercept alone, the classifier's totals say
-    return this.calibrate(n > 0 ? score : undefined);
+    this.calibrateInto(n > 0, scratch, 0);
+    return scratch[0]!;
   }
 
   /**
-   * `this.classifier.propensity(score)`, from a copy of the selected classifier's bounds and
-   * per-bin propensities cached until the model changes (the version): `cal` holds the finite
-   * bounds (the last interval is unbounded), then a cell per bin (the intervals, then NaN scores),
-   * Infinity while not computed at this version.
+   * `this.classifier.propensity(this.scored)` (when `scored`; else the classifier's totals) into
+   * out[at], from a copy of the selected classifier's bounds and per-bin propensities cached until
+   * the model changes (the version): `cal` holds the finite bounds (the last interval is
+   * unbounded), then a cell per bin (the intervals, then NaN scores), Infinity while not computed
+   * at this version.
    */
-  private calibrate(score: number | undefined): number {
+  private calibrateInto(scored: boolean, out: Float64Array, at: number): void {
+    const score = this.scored;
     const version = this.version;
     if (this.cStamp !== version) {
       const c = this.classifier;
@@ -816,14 +837,14 @@ export class NaiveBayesModel implements LayoutCounter {
     }
     const nInt = this.cIntervals;
     const cal = this.cal;
-    if (score === undefined || !this.cReady) return cal[2 * nInt]!;
+    if (!scored || !this.cReady) {
+      out[at] = cal[2 * nInt]!;
+      return;
+    }
     const k = score !== score ? nInt : countBelow(cal, 0, nInt - 1, score);
     const t = nInt - 1 + k;
-    const cached = cal[t]!;
-    if (cached !== Infinity) return cached;
-    const p = this.classifier.binPropensity(k);
-    cal[t] = p;
-    return p;
+    if (cal[t] === Infinity) cal[t] = this.classifier.binPropensity(k);
+    out[at] = cal[t]!;
   }
 
 
