@@ -6,7 +6,8 @@
  *   4. HTTP decisions (autocannon, fixed concurrency) against the running service, SQLite and PostgreSQL;
  * each next to "the limit": a bare lookup-and-add loop over tables of the same sizes (or, for HTTP,
  * a bare node:http server answering a fixed JSON), so each figure reads as a ratio to the best the
- * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4. The profile analysis
+ * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4; `--only=decisions,
+ * updates,evaluate,http` runs the sections named and prints them without writing RESULTS.md. The profile analysis
  * kept in bench/ANALYSIS.md (written by hand after profiling) is appended to the results.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,7 +27,10 @@ import { decisionLimit, fmt, machine, table, timeBulk, timeCalls, updateLimit } 
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
-const withHttp = !args.has('--no-http');
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const SECTIONS = ['decisions', 'updates', 'evaluate', 'http'];
+for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}"; use ${SECTIONS.join(', ')}`);
+const runs = (section: string): boolean => (only ? only.includes(section) : section !== 'http' || !args.has('--no-http'));
 const sections: string[] = [];
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -265,10 +269,10 @@ async function httpDecisions(): Promise<void> {
 async function main(): Promise<void> {
   const facts = machine();
   log(`nextbest benchmarks — ${facts.date}, ${facts.cpu} x ${facts.cores}, node ${facts.node}, commit ${facts.commit}${quick ? ' (quick)' : ''}`);
-  inProcessDecisions();
-  modelUpdates();
-  await evaluateSpeed();
-  if (withHttp) await httpDecisions();
+  if (runs('decisions')) inProcessDecisions();
+  if (runs('updates')) modelUpdates();
+  if (runs('evaluate')) await evaluateSpeed();
+  if (runs('http')) await httpDecisions();
   const header = [
     '# Benchmark results',
     '',
@@ -281,7 +285,7 @@ async function main(): Promise<void> {
   const analysisPath = join(process.cwd(), 'bench', 'ANALYSIS.md');
   const analysis = existsSync(analysisPath) ? `\n\n${readFileSync(analysisPath, 'utf8').trim()}\n` : '\n';
   const text = `${header}\n\n${sections.join('\n\n')}${analysis}`;
-  writeFileSync(join(process.cwd(), 'bench', 'RESULTS.md'), text);
+  if (!only) writeFileSync(join(process.cwd(), 'bench', 'RESULTS.md'), text);
   log('');
   log(text);
 }

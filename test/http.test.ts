@@ -119,6 +119,19 @@ describe('POST /v1/responses', () => {
     return { decisionId: body.decisionId, actionId: body.actions[1].actionId };
   }
 
+  it('answers decisions with UUIDv7 ids of the service clock, later decisions sorting after earlier ones', async () => {
+    const start = clock.now();
+    const first = await decision();
+    clock.advance(1);
+    const second = await decision();
+    clock.set(start);
+    for (const { decisionId } of [first, second]) expect(decisionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const at = (id: string): number => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+    expect(at(second.decisionId)).toBe(at(first.decisionId) + 1);
+    expect(at(first.decisionId)).toBe(start.getTime());
+    expect(second.decisionId > first.decisionId).toBe(true);
+  });
+
   it('accepts a response (202) and counts the same response once', async () => {
     const d = await decision();
     const first = await post('/v1/responses', { ...d, outcome: 'clicked' });

@@ -101,7 +101,7 @@ const CandidateExplanation = Type.Object({
 });
 
 export const DecisionResponse = Type.Object({
-  decisionId: Type.String(),
+  decisionId: Type.String({ description: 'A UUIDv7: ids of later decisions sort after earlier ones (to the millisecond).' }),
   customerId: Type.String(),
   channel: Type.String(),
   knownCustomer: Type.Boolean({ description: 'False when no profile exists: the decision used the context alone.' }),

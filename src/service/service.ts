@@ -8,7 +8,6 @@
  * `ignored`, through the same path as a real response), and persists model state periodically
  * and on close. Entry points (HTTP, CLI) stay thin and call this.
  */
-import { randomUUID } from 'node:crypto';
 import { buildCatalog, type CompiledCatalog } from '../core/catalog/compile.js';
 import type { CatalogProblem } from '../core/catalog/validate.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -34,6 +33,7 @@ import type {
 import { nbError } from '../errors.js';
 import type { CatalogVersionInfo, ErasureResult, ImpactFilter, Store } from '../store/store.js';
 import { DecisionWriter } from './decision-writer.js';
+import { uuidv7 } from './ids.js';
 import { ServiceMetrics } from './metrics.js';
 
 export interface ServiceOptions {
@@ -41,8 +41,8 @@ export interface ServiceOptions {
   model?: PropensityModel;
   clock?: Clock;
   random?: Random;
-  /** Decision id generator; random UUIDs by default. */
-  newId?: () => string;
+  /** Decision id generator, given the decision's time; by default a UUIDv7 of that time (time-ordered: see `ids.ts`). */
+  newId?: (now: Date) => string;
   /** How often dirty model state is written to the store, in ms (0 = only on flush/close). Default 1000. */
   modelFlushMs?: number;
   /** How often the ignored-response sweeper runs, in ms (0 = only when `sweepIgnored` is called). Default 60000. */
@@ -120,7 +120,7 @@ export class DecisionService {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly writer: DecisionWriter;
-  private readonly newId: () => string;
+  private readonly newId: (now: Date) => string;
   private active: CompiledCatalog;
   private flushTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -133,7 +133,7 @@ export class DecisionService {
     this.model = options.model ?? new AdaptiveModel();
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? ((now) => uuidv7(Math.min(Math.max(0, now.getTime()), 2 ** 48 - 1)));
     this.active = catalog;
     const flushMs = options.modelFlushMs ?? 1000;
     if (flushMs > 0) {
@@ -216,7 +216,7 @@ export class DecisionService {
     const channel = catalog.channels.get(input.channel);
     const direction = channel?.direction ?? 'inbound';
     const record: DecisionRecord = {
-      decisionId: this.newId(),
+      decisionId: this.newId(now),
       customerId: input.customerId,
       channel: input.channel,
       direction,
