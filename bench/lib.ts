@@ -31,8 +31,56 @@ export function timeCalls(fn: (i: number) => void, options: { budgetMs?: number;
     last = now;
     n++;
   }
-  const totalUs = Number(last - start) / 1000;
-  const sorted = samples.subarray(0, n).sort();
+  return summarise(samples.subarray(0, n), Number(last - start) / 1000);
+}
+
+/**
+ * Times `a` and `b` call by call, in alternating runs of `chunk` calls each (a x chunk, b x chunk,
+ * a x chunk, ...) until `budgetMs` is spent: both see the machine in the same state, so that their
+ * ratio holds on a machine whose speed drifts (shared cores, other tenants), and each runs with
+ * its own data warm in cache after the first call of a run. Returns each one's timing.
+ */
+export function timePaired(
+  a: (i: number) => void,
+  b: (i: number) => void,
+  options: { budgetMs?: number; minCalls?: number; maxCalls?: number; warmup?: number; chunk?: number } = {},
+): { a: Timing; b: Timing } {
+  const budgetNs = BigInt(Math.round((options.budgetMs ?? 1500) * 1e6));
+  const minCalls = options.minCalls ?? 200;
+  const maxCalls = options.maxCalls ?? 200_000;
+  const chunk = options.chunk ?? 16;
+  for (let i = 0; i < (options.warmup ?? 200); i++) {
+    a(i);
+    b(i);
+  }
+  const samples = [new Float64Array(maxCalls), new Float64Array(maxCalls)] as const;
+  const totals = [0, 0];
+  const counts = [0, 0];
+  const start = process.hrtime.bigint();
+  let last = start;
+  let spent = 0n;
+  while (counts[0]! < maxCalls && (counts[0]! < minCalls || spent < budgetNs)) {
+    for (const which of [0, 1] as const) {
+      const fn = which === 0 ? a : b;
+      last = process.hrtime.bigint();
+      for (let k = 0; k < chunk && counts[which]! < maxCalls; k++) {
+        const n = counts[which]!;
+        fn(n);
+        const now = process.hrtime.bigint();
+        samples[which][n] = Number(now - last) / 1000;
+        totals[which]! += samples[which][n]!;
+        if (which === 0) spent += now - last;
+        last = now;
+        counts[which] = n + 1;
+      }
+    }
+  }
+  return { a: summarise(samples[0].subarray(0, counts[0]), totals[0]!), b: summarise(samples[1].subarray(0, counts[1]), totals[1]!) };
+}
+
+function summarise(samples: Float64Array, totalUs: number): Timing {
+  const n = samples.length;
+  const sorted = samples.sort();
   return {
     calls: n,
     p50Us: sorted[Math.floor(n * 0.5)] ?? 0,
@@ -40,6 +88,26 @@ export function timeCalls(fn: (i: number) => void, options: { budgetMs?: number;
     meanUs: totalUs / n,
     perSecond: (n / totalUs) * 1e6,
   };
+}
+
+/**
+ * Times `a` and `b` over `count` operations each, in alternating chunks of `chunk` operations
+ * (`run(from, to)` does operations from..to-1), so that both see the machine in the same state.
+ * Returns each one's operations per second.
+ */
+export function timeBulkPaired(count: number, chunk: number, a: (from: number, to: number) => void, b: (from: number, to: number) => void): { a: number; b: number } {
+  let nsA = 0n;
+  let nsB = 0n;
+  for (let from = 0; from < count; from += chunk) {
+    const to = Math.min(count, from + chunk);
+    const t0 = process.hrtime.bigint();
+    a(from, to);
+    const t1 = process.hrtime.bigint();
+    b(from, to);
+    nsB += process.hrtime.bigint() - t1;
+    nsA += t1 - t0;
+  }
+  return { a: count / (Number(nsA) / 1e9), b: count / (Number(nsB) / 1e9) };
 }
 
 /** Times a bulk loop of `count` operations; returns operations per second. */
@@ -51,41 +119,39 @@ export function timeBulk(count: number, fn: () => void): number {
 }
 
 /**
- * The limit of a decision: for every action, look up one bin contribution per predictor in a
- * Float64Array table and add them (what a naive-Bayes score needs at the very least).
+ * The limit of a decision, as one call: for every action, look up one bin contribution per
+ * predictor in a Float64Array table and add them (what a naive-Bayes score needs at the very least).
  */
-export function decisionLimit(actions: number, predictors: number, bins = 10): Timing {
+export function decisionLimitCall(actions: number, predictors: number, bins = 10): (call: number) => void {
   const table = new Float64Array(actions * predictors * bins);
   for (let i = 0; i < table.length; i++) table[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
   const binOf = new Int32Array(predictors);
-  let sink = 0;
-  const timing = timeCalls(
-    (call) => {
-      for (let p = 0; p < predictors; p++) binOf[p] = (call + p * 7) % bins;
-      let best = -Infinity;
-      for (let a = 0; a < actions; a++) {
-        let score = 0;
-        const base = a * predictors * bins;
-        for (let p = 0; p < predictors; p++) score += table[base + p * bins + binOf[p]!]!;
-        if (score > best) best = score;
-      }
-      sink += best;
-    },
-    { budgetMs: 500, maxCalls: 50_000 },
-  );
-  if (sink === 42) process.stdout.write('');
-  return timing;
+  const sink = new Float64Array(1);
+  return (call) => {
+    for (let p = 0; p < predictors; p++) binOf[p] = (call + p * 7) % bins;
+    let best = -Infinity;
+    for (let a = 0; a < actions; a++) {
+      let score = 0;
+      const base = a * predictors * bins;
+      for (let p = 0; p < predictors; p++) score += table[base + p * bins + binOf[p]!]!;
+      if (score > best) best = score;
+    }
+    sink[0]! += best;
+  };
 }
 
-/** The limit of learning one response: one counter increment per predictor. */
-export function updateLimit(predictors: number, count: number, bins = 10): number {
+/**
+ * The limit of learning, as a bulk loop over responses from..to-1: one counter increment per
+ * predictor, in 100 models' tables.
+ */
+export function updateLimitRun(predictors: number, bins = 10): (from: number, to: number) => void {
   const counts = new Float64Array(100 * predictors * bins);
-  return timeBulk(count, () => {
-    for (let i = 0; i < count; i++) {
+  return (from, to) => {
+    for (let i = from; i < to; i++) {
       const base = (i % 100) * predictors * bins;
       for (let p = 0; p < predictors; p++) counts[base + p * bins + ((i + p) % bins)]! += 1;
     }
-  });
+  };
 }
 
 export function machine(): { cpu: string; cores: number; memoryGiB: number; node: string; load: string; commit: string; date: string } {

@@ -23,7 +23,7 @@ import { SeededRandom } from '../src/core/random.js';
 import { runEvaluation } from '../src/evaluate/prequential.js';
 import { postgresUrlWithDefaultUser } from '../src/store/postgres/index.js';
 import { storedPredictors, syntheticCatalog, syntheticCatalogDocument, syntheticProfile, trainedModel } from './fixtures.js';
-import { decisionLimit, fmt, machine, table, timeBulk, timeCalls, updateLimit } from './lib.js';
+import { decisionLimitCall, fmt, machine, table, timeBulk, timeBulkPaired, timePaired, updateLimitRun } from './lib.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -51,24 +51,25 @@ function inProcessDecisions(): void {
     const random = new SeededRandom(1);
     const profiles = Array.from({ length: 256 }, () => syntheticProfile(predictors, random));
     const now = new Date('2026-06-01T10:00:00Z');
-    const timing = timeCalls(
+    // each decision followed by one call of the limit loop, so that both see the machine alike
+    const { a: timing, b: limit } = timePaired(
       (i) => {
         decide({ channel: 'web', customer: profiles[i & 255], context: { intent: 'browse' }, limit: 3, explain: false }, { catalog, model, random, now });
       },
-      { budgetMs: quick ? 800 : 2000, maxCalls: 100_000 },
+      decisionLimitCall(actions, predictors),
+      { budgetMs: quick ? 800 : 2500, maxCalls: 100_000 },
     );
-    const limit = decisionLimit(actions, predictors);
     if (actions === 1000 && predictors === 50) target1000x50 = timing.p99Us;
-    rows.push([actions, predictors, timing.calls, timing.p50Us, timing.p99Us, timing.perSecond, limit.p50Us, timing.p50Us / limit.p50Us]);
+    rows.push([actions, predictors, timing.calls, timing.p50Us, timing.p99Us, timing.perSecond, limit.p50Us, limit.p99Us, timing.p50Us / limit.p50Us, timing.p99Us / limit.p99Us]);
     log(`  decisions ${actions} actions x ${predictors} predictors: p50 ${fmt(timing.p50Us)} us, p99 ${fmt(timing.p99Us)} us`);
   }
   sections.push(
     [
       '## 1. In-process decisions (`decide()`: policies, adaptive-model propensity with Thompson draw, arbitration; limit 3)',
       '',
-      table(['actions', 'predictors', 'calls', 'p50 µs', 'p99 µs', 'decisions/s', 'limit p50 µs', 'p50 / limit'], rows),
+      table(['actions', 'predictors', 'calls', 'p50 µs', 'p99 µs', 'decisions/s', 'limit p50 µs', 'limit p99 µs', 'p50 / limit', 'p99 / limit'], rows),
       '',
-      `Target: 1,000 actions x 50 predictors, p99 <= 1 ms (1,000 µs): ${verdict(target1000x50 <= 1000, `p99 ${fmt(target1000x50)} µs`)}. The limit is a bare loop that looks up one bin contribution per action x predictor in a Float64Array and adds them.`,
+      `Target: 1,000 actions x 50 predictors, p99 <= 1 ms (1,000 µs): ${verdict(target1000x50 <= 1000, `p99 ${fmt(target1000x50)} µs`)}. The limit is a bare loop that looks up one bin contribution per action x predictor in a Float64Array and adds them; it runs call by call alternately with the decisions (decision, limit, decision, ...), so both see the machine alike, and its own p99 / p50 shows how much of a p99 is the machine's (preemption, other tenants) rather than the code's.`,
     ].join('\n'),
   );
 }
@@ -85,13 +86,18 @@ function modelUpdates(): void {
     });
     const count = quick ? 100_000 : predictors >= 200 ? 100_000 : 400_000;
     const keys = Array.from({ length: 100 }, (_, i) => `a${i}/web/inbound`);
-    const perSecond = timeBulk(count, () => {
-      for (let i = 0; i < count; i++) {
-        const s = samples[i & 1023]!;
-        model.learn(keys[i % 100]!, s.predictors, s.positive);
-      }
-    });
-    const limit = updateLimit(predictors, count);
+    // chunks of 10,000 responses alternate with as many of the limit loop's
+    const { a: perSecond, b: limit } = timeBulkPaired(
+      count,
+      10_000,
+      (from, to) => {
+        for (let i = from; i < to; i++) {
+          const s = samples[i & 1023]!;
+          model.learn(keys[i % 100]!, s.predictors, s.positive);
+        }
+      },
+      updateLimitRun(predictors),
+    );
     if (predictors === 50) at50 = perSecond;
     rows.push([predictors, count, perSecond, limit, limit / perSecond]);
     log(`  model updates, ${predictors} predictors: ${fmt(perSecond)}/s`);
@@ -102,7 +108,7 @@ function modelUpdates(): void {
       '',
       table(['predictors', 'updates', 'updates/s', 'limit updates/s', 'limit / measured'], rows),
       '',
-      `Target: >= 200,000 responses/s (read at 50 predictors): ${verdict(at50 >= 200_000, `${fmt(at50)}/s`)}. The limit increments one counter per predictor in a Float64Array.`,
+      `Target: >= 200,000 responses/s (read at 50 predictors): ${verdict(at50 >= 200_000, `${fmt(at50)}/s`)}. The limit increments one counter per predictor in 100 models' Float64Array tables, in chunks alternating with the measured ones.`,
     ].join('\n'),
   );
 }
@@ -114,15 +120,20 @@ async function evaluateSpeed(): Promise<void> {
     return;
   }
   const runs: number[] = [];
+  const limits: number[] = [];
+  const limitRun = updateLimitRun(15);
   let auc = 0;
   for (let i = 0; i < (quick ? 1 : 3); i++) {
+    // predict + learn: two passes over 15 predictors per row, measured right after each run
     const report = await runEvaluation({ file, outcome: 'y', positive: ['yes'], exclude: ['duration'] });
     runs.push(report.rowsPerSecond);
+    limits.push(timeBulk(45_211, () => limitRun(0, 45_211)) / 2);
     auc = report.auc;
   }
   runs.sort((a, b) => a - b);
+  limits.sort((a, b) => a - b);
   const median = runs[Math.floor(runs.length / 2)]!;
-  const limit = updateLimit(15, 45_211) / 2; // predict + learn: two passes over 15 predictors per row
+  const limit = limits[Math.floor(limits.length / 2)]!;
   sections.push(
     [
       '## 3. `nextbest evaluate` on bank-full (45,211 rows, 15 predictors, predict then learn each row; reading included)',
