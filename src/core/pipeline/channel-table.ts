@@ -26,9 +26,9 @@ export interface ChannelTable {
   readonly marketing: Uint8Array;
   /** 1 for a conversation action (it has an advisor topic). */
   readonly conversation: Uint8Array;
-  /** Candidate c's context weights are weightOf[weightStart[c]] .. weightOf[weightStart[c + 1] - 1] (indexes into the catalog's). */
+  /** Candidate c's context weights are weightIndex[weightStart[c]] .. weightIndex[weightStart[c + 1] - 1] (indexes into the catalog's). */
   readonly weightStart: Int32Array;
-  readonly weightOf: Int32Array;
+  readonly weightIndex: Int32Array;
   /** Candidate c's policies are rule numbers ruleOf[ruleStart[c]] .. ruleOf[ruleStart[c + 1] - 1], in chain order. */
   readonly ruleStart: Int32Array;
   readonly ruleOf: Int32Array;
@@ -140,7 +140,7 @@ function buildTable(
     marketing,
     conversation,
     weightStart,
-    weightOf: Int32Array.from(weights),
+    weightIndex: Int32Array.from(weights),
     ruleStart,
     ruleOf: Int32Array.from(chain),
     rules,

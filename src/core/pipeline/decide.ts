@@ -227,7 +227,7 @@ export function decide(request: DecideRequest, deps: DecideDeps): DecideResult {
       catalog.contextWeights.forEach((w, i) => (contextWeights![i] = outcome(table.weightRule[i]!).value ? w.weight : 1));
     }
     let product = 1;
-    for (let k = start; k < end; k++) product *= contextWeights[table.weightOf[k]!] ?? 1;
+    for (let k = start; k < end; k++) product *= contextWeights[table.weightIndex[k]!] ?? 1;
     weightOf[c] = product;
   };
   // A preference finding depends on the action only through its marketing flag.
