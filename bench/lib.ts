@@ -14,26 +14,6 @@ export interface Timing {
   perSecond: number;
 }
 
-/** Times `fn` per call until `budgetMs` is spent (at least `minCalls`, at most `maxCalls`). */
-export function timeCalls(fn: (i: number) => void, options: { budgetMs?: number; minCalls?: number; maxCalls?: number; warmup?: number } = {}): Timing {
-  const budgetNs = BigInt(Math.round((options.budgetMs ?? 1500) * 1e6));
-  const minCalls = options.minCalls ?? 200;
-  const maxCalls = options.maxCalls ?? 200_000;
-  for (let i = 0; i < (options.warmup ?? 200); i++) fn(i);
-  const samples = new Float64Array(maxCalls);
-  const start = process.hrtime.bigint();
-  let n = 0;
-  let last = start;
-  while (n < maxCalls && (n < minCalls || last - start < budgetNs)) {
-    fn(n);
-    const now = process.hrtime.bigint();
-    samples[n] = Number(now - last) / 1000;
-    last = now;
-    n++;
-  }
-  return summarise(samples.subarray(0, n), Number(last - start) / 1000);
-}
-
 /**
  * Times `a` and `b` call by call, in alternating runs of `runMs` each (a for runMs, b for runMs,
  * a, ...) until `a` has had `budgetMs`: both see the machine in the same state, so that their ratio

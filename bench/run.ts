@@ -29,7 +29,12 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const SECTIONS = ['decisions', 'updates', 'evaluate', 'http'];
-for (const name of only ?? []) if (!SECTIONS.includes(name)) throw new Error(`--only: unknown section "${name}"; use ${SECTIONS.join(', ')}`);
+for (const name of only ?? []) {
+  if (!SECTIONS.includes(name)) {
+    process.stderr.write(`bench: --only: unknown section "${name}"; use a comma-separated list of ${SECTIONS.join(', ')}\n`);
+    process.exit(2);
+  }
+}
 const runs = (section: string): boolean => (only ? only.includes(section) : section !== 'http' || !args.has('--no-http'));
 const sections: string[] = [];
 const log = (text: string) => process.stdout.write(`${text}\n`);

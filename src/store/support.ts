@@ -115,6 +115,11 @@ export function toHistory(row: HistoryDbRow): HistoryRow {
   };
 }
 
+/** A response's values in the order of both stores' `responses` insert: decision_id, action_id, outcome, customer_id, channel, at, received_at. */
+export function responseValues(r: ResponseRecord): [string, string, string, string, string, string, string] {
+  return [r.decisionId, r.actionId, r.outcome, r.customerId, r.channel, r.at, r.receivedAt];
+}
+
 export function toResponse(row: ResponseRow): ResponseRecord {
   return {
     decisionId: row.decision_id,

@@ -1,8 +1,9 @@
 /**
  * The candidates of one channel laid out for the decision loop, once per catalog version: validity
- * windows, values, levers and fixed propensities in typed arrays, each candidate's policy chain as
- * numbers into one list of the catalog's distinct rules (so a decision evaluates each rule at most
- * once and looks its outcome up by number), model keys, and per model instance the model slots of
+ * windows, values, levers, fixed propensities, consent and conversation flags and context-weight
+ * indexes in typed arrays, each candidate's policy chain as numbers into one list of the catalog's
+ * distinct rules (so a decision evaluates each rule at most once and looks its outcome up by
+ * number), model keys, and per model instance the model slots of
  * the candidates. Built on first use and kept as long as the compiled catalog is.
  */
 import type { CompiledAction, CompiledCatalog, CompiledChannel } from '../catalog/compile.js';

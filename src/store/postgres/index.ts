@@ -34,6 +34,7 @@ import {
   catalogChecksum,
   lastProfilePerCustomer,
   maskUrlPassword,
+  responseValues,
   storeError,
   toCatalogInfo,
   toHistory,
@@ -476,15 +477,7 @@ export class PostgresStore implements Store {
   }
 
   async saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
-    const values = [
-      response.decisionId,
-      response.actionId,
-      response.outcome,
-      response.customerId,
-      response.channel,
-      response.at,
-      response.receivedAt,
-    ];
+    const values = responseValues(response);
     const history = mergeHistory(options.history);
     if (history.length === 0 && !options.advisorBooking) {
       const result = await this.query('saveResponse', this.sql.insertResponse, values);

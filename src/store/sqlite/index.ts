@@ -34,7 +34,6 @@ import type {
 } from '../store.js';
 import {
   catalogChecksum,
-  lastProfilePerCustomer,
   parseJsonColumn,
   storeError,
   toCatalogInfo,

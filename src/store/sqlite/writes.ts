@@ -7,7 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { ErasureResult, SaveDecisionOptions, SaveResponseOptions } from '../store.js';
-import { mergeAttributes, parseJsonColumn, type CatalogRow } from '../support.js';
+import { mergeAttributes, parseJsonColumn, responseValues, type CatalogRow } from '../support.js';
 import type { DecisionRecord, HistoryRow, JsonObject, ResponseRecord } from '../../core/types.js';
 
 
@@ -184,15 +184,7 @@ export class SqliteWrites {
   private saveResponse(response: ResponseRecord, options: SaveResponseOptions): boolean {
     return this.db
       .transaction((): boolean => {
-        const result = this.s.insertResponse.run(
-          response.decisionId,
-          response.actionId,
-          response.outcome,
-          response.customerId,
-          response.channel,
-          response.at,
-          response.receivedAt,
-        );
+        const result = this.s.insertResponse.run(...responseValues(response));
         if (result.changes !== 1) return false;
         this.addHistory(response.customerId, options.history);
         if (options.advisorBooking) this.s.addBooking.run(options.advisorBooking.advisorId, options.advisorBooking.week);

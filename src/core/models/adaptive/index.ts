@@ -45,6 +45,8 @@ export class AdaptiveModel implements PropensityModel {
   private readonly modelOptions: NaiveBayesOptions;
   /** The Thompson draw's [alpha, beta, draw] (see `sampleBetaInto`). */
   private readonly shapes = new Float64Array(3);
+  /** `estimatePrepared`'s [propensity, mean, evidence] (see `estimateInto`). */
+  private readonly estimated = new Float64Array(3);
 
   constructor(options: AdaptiveModelOptions = {}) {
     const { explore, ...rest } = options;
@@ -72,14 +74,9 @@ export class AdaptiveModel implements PropensityModel {
 
   /** `estimate` for a record resolved by `prepare`: the same result, without per-model lookups. */
   estimatePrepared(key: string, prepared: EncodedPredictors, random: Random): PropensityEstimate {
-    const m = this.models.get(key);
-    if (!m) {
-      return { propensity: this.explore ? random.next() : 0.5, mean: 0.5, evidence: 0 };
-    }
-    const mean = m.predictMean(prepared);
-    const evidence = m.scoredEvidence;
-    const propensity = this.explore ? sampleBeta(random, 1 + mean * evidence, 1 + (1 - mean) * evidence) : mean;
-    return { propensity, mean, evidence };
+    const out = this.estimated;
+    this.estimateInto(this.models.get(key), prepared, random, out, 0);
+    return { propensity: out[0]!, mean: out[1]!, evidence: out[2]! };
   }
 
   /**

@@ -480,24 +480,7 @@ export class NaiveBayesModel implements LayoutCounter {
         // bins: the intervals; the cells follow the bins - 1 finite bounds
         t = at + bins - 1;
         const x = id < size ? numbers[id]! : toNumber(encoded.record[this.sPreds[k]!.name]);
-        if (x !== x) bin = bins;
-        else {
-          // countBelow(num, at, bins - 1, x), written out (this loop is the hottest in a decision)
-          const nb = bins - 1;
-          if (nb <= 4) {
-            bin = 0;
-            for (let i = at; i < at + nb; i++) bin += +(num[i]! < x);
-          } else {
-            let base = at;
-            let len = nb;
-            while (len > 1) {
-              const half = len >> 1;
-              base += half * +(num[base + half - 1]! < x);
-              len -= half;
-            }
-            bin = base - at + +(num[base]! < x);
-          }
-        }
+        bin = x !== x ? bins : countBelow(num, at, bins - 1, x);
       } else {
         t = at;
         const residual = bins - 2;
