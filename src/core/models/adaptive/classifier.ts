@@ -52,7 +52,7 @@ export class Classifier {
 
   constructor(
     readonly halfLife: number,
-    private readonly fineBins: number,
+    fineBins: number,
     /** Positives and negatives the sketch must hold before its bins are used. */
     private readonly minCount = 0,
   ) {
