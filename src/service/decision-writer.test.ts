@@ -59,6 +59,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** 20 decisions in one event-loop turn, 20 more in the next; resolves when all 40 are written. */
+async function writeTwoTurns(writer: DecisionWriter): Promise<void> {
+  const first = Array.from({ length: 20 }, (_, i) => writer.write(decision(`a${i}`)));
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = Array.from({ length: 20 }, (_, i) => writer.write(decision(`b${i}`)));
+  await Promise.all([...first, ...second]);
+}
+
 describe('DecisionWriter (group commit)', () => {
   it('writes decisions made in the same turn in one batch, resolving after the commit', async () => {
     const writer = new DecisionWriter(recording(store));
@@ -88,22 +96,14 @@ describe('DecisionWriter (group commit)', () => {
   it('sends the next batch before the previous one is answered when the store takes several in flight', async () => {
     expect(store.writerMode).toBe('thread');
     expect(store.decisionBatchesInFlight).toBeGreaterThan(1);
-    const writer = new DecisionWriter(recording(store));
-    const first = Array.from({ length: 20 }, (_, i) => writer.write(decision(`a${i}`)));
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = Array.from({ length: 20 }, (_, i) => writer.write(decision(`b${i}`)));
-    await Promise.all([...first, ...second]);
+    await writeTwoTurns(new DecisionWriter(recording(store)));
     expect(batches).toEqual([20, 20]);
     expect(spans[1]!.start).toBeLessThan(spans[0]!.end!);
     expect(await store.countDecisions()).toBe(40);
   });
 
   it('waits for each batch with one in flight', async () => {
-    const writer = new DecisionWriter(recording(store), 512, 1);
-    const first = Array.from({ length: 20 }, (_, i) => writer.write(decision(`a${i}`)));
-    await new Promise((resolve) => setImmediate(resolve));
-    const second = Array.from({ length: 20 }, (_, i) => writer.write(decision(`b${i}`)));
-    await Promise.all([...first, ...second]);
+    await writeTwoTurns(new DecisionWriter(recording(store), 512, 1));
     expect(batches).toEqual([20, 20]);
     expect(spans[1]!.start).toBeGreaterThanOrEqual(spans[0]!.end!);
   });
