@@ -170,6 +170,43 @@ describe('NumericBinning', () => {
     expect(total).toBe(50_000);
   });
 
+  it('queues values for the fine sketch: the same state as if each had entered on arrival', () => {
+    // `eager` reads its sketch after every value (which lets each in at once); `queued` is only
+    // read by the operations that need the sketch (regroup, rescale, merge, save)
+    const eager = new NumericBinning(16);
+    const queued = new NumericBinning(16);
+    const other = new NumericBinning(16);
+    const r = new SeededRandom(9);
+    let w = 1;
+    for (let i = 0; i < 5_000; i++) {
+      w *= 1.0007; // decayed models add growing weights
+      const v = r.next() < 0.05 ? null : r.next() < 0.5 ? Math.floor(r.next() * 30) : r.next() * 100;
+      const positive = r.next() < 0.2;
+      eager.add(v, positive, w);
+      expect(eager.sketchSize).toBeGreaterThanOrEqual(0);
+      queued.add(v, positive, w);
+      other.add(r.next() * 50, positive, w);
+      if (i % 97 === 96) {
+        eager.regroup(DEFAULT_BINNING, w);
+        queued.regroup(DEFAULT_BINNING, w);
+        expect(queued.toJSON()).toEqual(eager.toJSON());
+      }
+      if (i % 1_013 === 1_012) {
+        eager.rescale(1 / w);
+        queued.rescale(1 / w);
+        other.rescale(1 / w);
+        w = 1;
+      }
+      if (i === 2_500) {
+        eager.mergeFrom(other, 1);
+        queued.mergeFrom(other, 1);
+      }
+    }
+    eager.regroupMonotone(10);
+    queued.regroupMonotone(10);
+    expect(queued.toJSON()).toEqual(eager.toJSON());
+  });
+
   it('round-trips through JSON', () => {
     const b = new NumericBinning(8);
     const r = new SeededRandom(3);

@@ -14,7 +14,12 @@
  *
  * Layout (performance only): the fine sketch is one interleaved Float64Array ([lower, upper,
  * positives, negatives] per interval, so an insert or merge moves one block); a symbolic binning's
- * slot arrays start at 16 slots and double up to `maxSymbols`.
+ * slot arrays start at 16 slots and double up to `maxSymbols`. A numeric value joins the coarse
+ * counts at once (scoring reads them) and the fine sketch later: values wait in a short queue, in
+ * arrival order, and enter the sketch one at a time, exactly as if each had entered on arrival,
+ * when the queue is full or before anything reads the sketch (regroup, rescale, merge, save). A
+ * model that learns many keys in turn then finds each sketch in cache once per queue, not once per
+ * response.
  *
  * Counts are stored in "inflated" units so that decay costs nothing per row: the caller adds the
  * current weight `w` (which grows as time passes) and divides by it when reading (see naive-bayes.ts).
@@ -222,6 +227,10 @@ export interface NumericBinningState {
   neg: number[];
 }
 
+/** Values a numeric binning queues before they enter its fine sketch (see `NumericBinning.settle`). */
+const FINE_QUEUE = 64;
+const NO_QUEUE = new Float64Array(0);
+
 export class NumericBinning {
   readonly type = 'numeric' as const;
   private readonly cap: number;
@@ -237,6 +246,13 @@ export class NumericBinning {
   /** Coarse counts; index nIntervals is the missing bin. */
   readonly pos: Float64Array;
   readonly neg: Float64Array;
+  /**
+   * Values not yet in the fine sketch, oldest first: [value, weight] pairs, the weight negated
+   * for a negative response (weights are > 0). See `settle`.
+   */
+  private queued = 0;
+  /** Allocated at the first value (a model loaded only to score never queues). */
+  private queue = NO_QUEUE;
 
   constructor(fineBins: number = DEFAULT_BINNING.fineBins) {
     this.cap = Math.max(2, fineBins);
@@ -258,6 +274,7 @@ export class NumericBinning {
 
   /** Number of fine intervals held (bounded by fineBins). */
   get sketchSize(): number {
+    this.settle();
     return this.fn;
   }
 
@@ -302,12 +319,31 @@ export class NumericBinning {
 
   /**
    * Adds one response of weight w whose coarse bin is known: `k = binOf(v)`, v a number (NaN for
-   * a missing value).
+   * a missing value). The value waits in the queue for the fine sketch (see `settle`).
    */
   addAt(k: number, v: number, positive: boolean, w: number): void {
     if (positive) this.pos[k] = this.pos[k]! + w;
     else this.neg[k] = this.neg[k]! + w;
     if (v !== v) return;
+    const n = this.queued;
+    if (n === 0 && this.queue.length === 0) this.queue = new Float64Array(2 * FINE_QUEUE);
+    this.queue[2 * n] = v;
+    this.queue[2 * n + 1] = positive ? w : -w;
+    this.queued = n + 1;
+    if (n + 1 === FINE_QUEUE) this.settle();
+  }
+
+  /** Puts the queued values into the fine sketch, one at a time in arrival order. */
+  private settle(): void {
+    const queued = this.queued;
+    if (queued === 0) return;
+    this.queued = 0;
+    const queue = this.queue;
+    for (let i = 0; i < queued; i++) this.addValue(queue[2 * i]!, queue[2 * i + 1]!);
+  }
+
+  /** Adds one value to the fine sketch; `signedW` is the weight, negated for a negative response. */
+  private addValue(v: number, signedW: number): void {
     // the first fine interval whose upper bound >= v (a search without data-dependent branches):
     // a value inside it adds to it, the common case once the sketch covers the values seen
     const f = this.f;
@@ -323,11 +359,11 @@ export class NumericBinning {
       a += +(f[4 * a + 1]! < v);
     }
     if (a < n && f[4 * a]! <= v) {
-      if (positive) f[4 * a + 2] = f[4 * a + 2]! + w;
-      else f[4 * a + 3] = f[4 * a + 3]! + w;
+      if (signedW > 0) f[4 * a + 2] = f[4 * a + 2]! + signedW;
+      else f[4 * a + 3] = f[4 * a + 3]! - signedW;
       return;
     }
-    this.addFine(v, v, positive ? w : 0, positive ? 0 : w);
+    this.addFine(v, v, signedW > 0 ? signedW : 0, signedW > 0 ? 0 : -signedW);
   }
 
   /** Adds counts for the interval [lo, hi] to the fine sketch. */
@@ -393,6 +429,7 @@ export class NumericBinning {
 
   /** Positives and negatives of the fine intervals, as separate arrays (for grouping). */
   private fineCounts(): [Float64Array, Float64Array] {
+    this.settle();
     const pos = new Float64Array(this.fn);
     const neg = new Float64Array(this.fn);
     for (let i = 0; i < this.fn; i++) {
@@ -404,6 +441,7 @@ export class NumericBinning {
 
   /** Regroups the fine sketch into coarse bins by behaviour; `scale` converts counts to responses. */
   regroup(config: BinningConfig, scale: number): void {
+    this.settle();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -427,6 +465,7 @@ export class NumericBinning {
    * one before it), so no interval, the extremes included, rests on a handful of responses.
    */
   regroupMonotone(minWeight = 0): void {
+    this.settle();
     const missingPos = this.pos[this.nIntervals]!;
     const missingNeg = this.neg[this.nIntervals]!;
     this.pos.fill(0);
@@ -496,6 +535,7 @@ export class NumericBinning {
   }
 
   rescale(f: number): void {
+    this.settle();
     for (let i = 0; i < this.fn; i++) {
       this.f[4 * i + 2] = this.f[4 * i + 2]! * f;
       this.f[4 * i + 3] = this.f[4 * i + 3]! * f;
@@ -508,6 +548,8 @@ export class NumericBinning {
 
   /** Adds another binning's counts times f (fine intervals and missing); call regroup after. */
   mergeFrom(other: NumericBinning, f: number): void {
+    this.settle();
+    other.settle();
     const o = other.f;
     for (let i = 0; i < other.fn; i++) {
       this.addFine(o[4 * i]!, o[4 * i + 1]!, o[4 * i + 2]! * f, o[4 * i + 3]! * f);
@@ -533,6 +575,7 @@ export class NumericBinning {
   }
 
   toJSON(): NumericBinningState {
+    this.settle();
     const fine: Array<[number, number, number, number]> = [];
     const f = this.f;
     for (let i = 0; i < this.fn; i++) fine.push([f[4 * i]!, f[4 * i + 1]!, f[4 * i + 2]!, f[4 * i + 3]!]);
