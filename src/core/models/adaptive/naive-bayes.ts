@@ -530,6 +530,34 @@ export class NaiveBayesModel implements LayoutCounter {
     this.scored = sum / (1 + n);
   }
 
+  /**
+   * `scoreBins` before learning a row, from the counts themselves rather than the scorer's cells:
+   * a learning model changes at every response, so the cells of exactly these bins would be
+   * recomputed anyway (the bins a response is scored on are the bins it then adds to). The same
+   * formulas in the same order: the same score. Sets `lastCount`.
+   */
+  private scoreToLearn(bins: Int32Array): number {
+    if (this.scorerStructure !== this.structure) this.buildScorer();
+    const w = this.w;
+    const lnPos = Math.log(1 + this.totalPos / w);
+    const lnNeg = Math.log(1 + this.totalNeg / w);
+    const totalsTerm = lnNeg - lnPos;
+    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+    const preds = this.sPreds;
+    const local = this.sLocal;
+    let sum = lnPos - lnNeg;
+    let n = 0;
+    for (let k = 0; k < preds.length; k++) {
+      const p = preds[k]!;
+      const c = this.binValueGiven(p, bins[local[k]!]!, p.evidenceThreshold(w, minE, sparse), totalsTerm);
+      if (c !== c) continue;
+      sum += c;
+      n++;
+    }
+    this.lastCount = n;
+    return sum / (1 + n);
+  }
+
   /** `scoreOf` for the row being learnt, whose bins `learn` found (by predictor index). */
   private scoreBins(bins: Int32Array): number {
     const local = this.sLocal;
@@ -707,12 +735,15 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** What bin `bin` of `p` adds to a score: its contribution, NaN when it is no evidence. */
   private binValue(p: Predictor, bin: number, threshold: number): number {
+    return this.binValueGiven(p, bin, threshold, this.lnNeg - this.lnPos);
+  }
+
+  /** `binValue`, given the model's totals term ln(1 + totalNeg) - ln(1 + totalPos). */
+  private binValueGiven(p: Predictor, bin: number, threshold: number, totalsTerm: number): number {
     // a bin without (enough) responses is no evidence: the predictor sits this row out
     if (p.posOf(bin) + p.negOf(bin) < threshold) return NaN;
     // predictors that saw every response share the model's totals and so their log terms
-    return p.totalPos === this.totalPos && p.totalNeg === this.totalNeg
-      ? p.contributionGiven(bin, this.w, this.lnNeg - this.lnPos)
-      : p.contribution(bin, this.w);
+    return p.totalPos === this.totalPos && p.totalNeg === this.totalNeg ? p.contributionGiven(bin, this.w, totalsTerm) : p.contribution(bin, this.w);
   }
 
   /**
@@ -868,8 +899,7 @@ export class NaiveBayesModel implements LayoutCounter {
       if (knownScore !== undefined && this.lastPredicted === predictors && this.lastPredictedScore === knownScore) {
         if (this.lastPredictedCount > 0) score = knownScore;
       } else {
-        this.ready();
-        const s = this.scoreBins(bins);
+        const s = this.scoreToLearn(bins);
         if (this.lastCount > 0) score = s;
       }
     }
