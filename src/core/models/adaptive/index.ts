@@ -7,7 +7,8 @@ import type { JsonValue, Predictors } from '../../types.js';
 import { sampleBeta, sampleBetaInto, type Random } from '../../random.js';
 import type { PropensityEstimate, PropensityModel } from '../model.js';
 import { NaiveBayesModel, scorerLayouts, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
-import { encodePredictors, type EncodedPredictors } from './predictor.js';
+import { encodePredictors, predictorIdCount, type EncodedPredictors } from './predictor.js';
+import { ScorerPack } from './kernel.js';
 
 export { NaiveBayesModel } from './naive-bayes.js';
 export { encodePredictors, type EncodedPredictors } from './predictor.js';
@@ -119,16 +120,17 @@ export class AdaptiveModel implements PropensityModel {
   }
 
   /**
-   * Lays the scorers of the slots' models side by side in one buffer, in slot order, so that a
-   * decision scoring them all reads memory front to back (the pipeline packs its candidates'
+   * Lays the scorers of the slots' models side by side in one pack (a WebAssembly kernel's memory,
+   * see kernel.ts), in slot order, so that a decision scoring them all reads memory front to back (the pipeline packs its candidates'
    * models, and packs again once many have laid out new scorers since, see `scorerLayouts`).
    */
   packScorers(slots: ReadonlyArray<NaiveBayesModel | undefined>): void {
     let bytes = 0;
     for (const m of slots) if (m) bytes += m.scorerByteLength;
-    const buffer = new ArrayBuffer(bytes);
-    let offset = 0;
-    for (const m of slots) if (m) offset = m.moveScorer(buffer, offset);
+    // records of the predictor ids known now, and of as many again that may come before the next pack
+    const pack = ScorerPack.create(bytes, Math.max(64, 2 * predictorIdCount()));
+    let offset = pack.scorersAt;
+    for (const m of slots) if (m) offset = m.moveScorer(pack.buffer, offset, pack);
   }
 
   /** Scorer layouts made by any model so far (each leaves a packed buffer). */

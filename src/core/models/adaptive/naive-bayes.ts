@@ -65,6 +65,7 @@ import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutC
 import { Classifier, type ClassifierState } from './classifier.js';
 import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
+import type { ScorerPack } from './kernel.js';
 
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
   /** Predictor AUC a predictor must exceed to take part. Default 0.52. */
@@ -323,6 +324,15 @@ export class NaiveBayesModel implements LayoutCounter {
   private sGroups = new Uint8Array(0);
   private sHash = new Int32Array(0);
   private sThresholds = new Float64Array(0);
+  /**
+   * The pack the scorer lies in when it has a WebAssembly kernel (see kernel.ts), with the byte
+   * offsets of the scorer's arrays in it; undefined while the scorer stands alone.
+   */
+  private pack: ScorerPack | undefined;
+  private kNum = 0;
+  private kMeta = 0;
+  private kHash = 0;
+  private kGroups = 0;
   /** The last `scoreEncoded` score (NaN at first, so that the field holds doubles from the start). */
   private scored = NaN;
   /**
@@ -455,6 +465,18 @@ export class NaiveBayesModel implements LayoutCounter {
    */
   private scoreEncoded(encoded: EncodedPredictors): void {
     const nAct = this.sCount;
+    // the pack's kernel, when the record's symbol numbers and the symbol tables are current
+    const pack = this.pack;
+    if (
+      pack !== undefined &&
+      encoded.internedAt === internedSymbols() &&
+      this.changes === this.scorerLayout &&
+      pack.run(this.kNum, this.kMeta, this.kHash, this.kGroups, nAct, encoded)
+    ) {
+      this.scored = pack.out[0]!;
+      this.lastCount = pack.out[1]!;
+      return;
+    }
     const meta = this.sMeta;
     const num = this.sNum;
     const groups = this.sGroups;
@@ -695,6 +717,7 @@ export class NaiveBayesModel implements LayoutCounter {
     this.sGroups.set(groups);
     scorerLayouts++;
     this.sThresholds = new Float64Array(nAct);
+    this.pack = undefined;
     this.tableVersion = -1;
     this.scorerStructure = this.structure;
     this.scorerLayout = this.changes;
@@ -719,9 +742,10 @@ export class NaiveBayesModel implements LayoutCounter {
   /**
    * Copies the scorer's arrays into `buffer` from `offset` (a multiple of 8) and reads them there
    * from now on: several models' scorers side by side (`AdaptiveModel.packScorers`) are read in one
-   * sweep through memory by a decision that scores them all. Returns the offset after them.
+   * sweep through memory by a decision that scores them all; with `pack` (whose buffer it is), by
+   * its WebAssembly kernel. Returns the offset after them.
    */
-  moveScorer(buffer: ArrayBuffer, offset: number): number {
+  moveScorer(buffer: ArrayBuffer, offset: number, pack?: ScorerPack): number {
     const cal = new Float64Array(buffer, offset, this.cal.length);
     cal.set(this.cal);
     this.cal = cal;
@@ -730,6 +754,11 @@ export class NaiveBayesModel implements LayoutCounter {
     const from = new Uint8Array(this.sNum.buffer, this.sNum.byteOffset, bytes);
     new Uint8Array(buffer, offset, bytes).set(from);
     this.placeScorer(buffer, offset, this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
+    this.pack = pack?.hasKernel ? pack : undefined;
+    this.kNum = this.sNum.byteOffset;
+    this.kMeta = this.sMeta.byteOffset;
+    this.kHash = this.sHash.byteOffset;
+    this.kGroups = this.sGroups.byteOffset;
     return offset + bytes;
   }
 

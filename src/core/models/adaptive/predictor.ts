@@ -34,6 +34,11 @@ export interface PredictorState {
  */
 const predictorIds = new Map<string, number>();
 
+/** How many predictor names have ids. */
+export function predictorIdCount(): number {
+  return predictorIds.size;
+}
+
 export function predictorId(name: string): number {
   let id = predictorIds.get(name);
   if (id === undefined) {
