@@ -7,7 +7,7 @@
  * an instance of the kernel (kernel.wat), so that the kernel reads the scorers where they lie and
  * scores a model without the bounds check of every typed-array read (about 1.7x faster than the
  * JavaScript loop over 1,000 models of 50 predictors). Layout of a pack's memory:
- * [out: score and count as two f64][record: `capacity` f64 numbers, then `capacity` i32 symbol
+ * [out: the score, f64][record: `capacity` f64 numbers, then `capacity` i32 symbol
  * numbers][scorers from `scorersAt`].
  *
  * The kernel answers only what it can answer exactly; the model's JavaScript loop does the rest
@@ -41,8 +41,8 @@ type WasmModule = object;
 const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE = 65_536;
-/** Bytes before the record: the kernel's answer (score, count). */
-const OUT_BYTES = 16;
+/** Bytes before the record: the kernel's score. */
+const OUT_BYTES = 8;
 
 let compiled: WasmModule | null | undefined;
 
@@ -67,7 +67,7 @@ export class ScorerPack {
   /** The pack's memory: scorers are placed from `scorersAt`. */
   readonly buffer: ArrayBuffer;
   readonly scorersAt: number;
-  /** The kernel's answer: [score, predictors that took part]. */
+  /** The kernel's last score. */
   readonly out: Float64Array;
   private readonly score: ScoreFn | undefined;
   private readonly numbers: Float64Array;
@@ -84,7 +84,7 @@ export class ScorerPack {
     this.buffer = buffer;
     this.capacity = capacity;
     this.score = score;
-    this.out = new Float64Array(buffer, 0, 2);
+    this.out = new Float64Array(buffer, 0, 1);
     this.numbersAt = OUT_BYTES;
     this.numbers = new Float64Array(buffer, this.numbersAt, capacity);
     this.symbolsAt = this.numbersAt + 8 * capacity;
@@ -119,23 +119,22 @@ export class ScorerPack {
 
   /**
    * Scores the scorer laid out at byte offsets `num`, `meta`, `hash`, `groups` of this pack
-   * (`count` active predictors) for `encoded`: true with the answer in `out`, false when the
-   * JavaScript loop must score it. The caller has checked that the record's symbol numbers and
-   * the scorer's symbol tables are current.
+   * (`count` active predictors) for `encoded`: the score goes to `out[0]` and the predictors that
+   * took part are returned; -1 when the JavaScript loop must score it. The caller has checked that
+   * the record's symbol numbers and the scorer's symbol tables are current.
    */
-  run(num: number, meta: number, hash: number, groups: number, count: number, encoded: EncodedPredictors): boolean {
+  run(num: number, meta: number, hash: number, groups: number, count: number, encoded: EncodedPredictors): number {
     const score = this.score;
-    if (score === undefined) return false;
+    if (score === undefined) return -1;
     if (this.loaded !== encoded) {
-      const size = encoded.size;
-      if (size > this.capacity) return false;
+      if (encoded.size > this.capacity) return -1;
       this.numbers.set(encoded.numbers);
       this.symbols.set(encoded.symbols);
       this.loaded = encoded;
     }
-    if (score(num, meta, hash, groups, count, this.numbersAt, this.symbolsAt, encoded.size, 0) !== 1) return false;
-    rowsScored++;
-    return true;
+    const n = score(num, meta, hash, groups, count, this.numbersAt, this.symbolsAt, encoded.size, 0);
+    if (n >= 0) rowsScored++;
+    return n;
   }
 
   /** Rows the kernels have scored in this process (for tests and profiling). */

@@ -7,8 +7,8 @@
 ;; six ints per active predictor [kind | size << 2, predictor id, at, table, computed, evidence],
 ;; i32 hash slots, u8 group tables. Record: f64 numbers and i32 symbol numbers by predictor id.
 ;;
-;; `score` returns 1 and writes [score, predictors that took part] as two f64 at `out`, or 0 when
-;; the row needs the JavaScript loop: a cell not computed at this version of the model, a
+;; `score` writes the score (f64) at `out` and returns how many predictors took part, or returns -1
+;; when the row needs the JavaScript loop: a cell not computed at this version of the model, a
 ;; predictor laid out without a table (OTHER), or a predictor id the record was not encoded with.
 (module
   (import "env" "memory" (memory 1))
@@ -32,7 +32,7 @@
         (local.set $id (i32.load offset=4 (local.get $m)))
         ;; at: the predictor's first number in `num`
         (local.set $t (i32.load offset=8 (local.get $m)))
-        (if (i32.ge_u (local.get $id) (local.get $size)) (then (return (i32.const 0))))
+        (if (i32.ge_u (local.get $id) (local.get $size)) (then (return (i32.const -1))))
         (if (i32.eqz (local.get $kind))
           (then
             ;; NUMERIC: bins - 1 finite bounds, then the cells (intervals, missing)
@@ -77,7 +77,7 @@
             (local.set $t (i32.sub (i32.add (local.get $t) (local.get $bins)) (i32.const 1))))
           (else
             ;; OTHER: the binning's own map, in JavaScript
-            (if (i32.eq (local.get $kind) (i32.const 3)) (then (return (i32.const 0))))
+            (if (i32.eq (local.get $kind) (i32.const 3)) (then (return (i32.const -1))))
             (local.set $residual (i32.sub (local.get $bins) (i32.const 2)))
             (local.set $sym (i32.load (i32.add (local.get $symbols) (i32.shl (local.get $id) (i32.const 2)))))
             (if (i32.eq (local.get $sym) (i32.const -3))
@@ -123,12 +123,11 @@
         (local.set $t (i32.add (local.get $t) (local.get $bin)))
         ;; a cell not computed at this version of the model: JavaScript computes it
         (if (i32.eqz (i32.and (i32.shr_u (i32.load offset=16 (local.get $m)) (local.get $bin)) (i32.const 1)))
-          (then (return (i32.const 0))))
+          (then (return (i32.const -1))))
         ;; a bin that is no evidence holds 0 and no evidence bit
         (local.set $sum (f64.add (local.get $sum) (f64.load (i32.add (local.get $num) (i32.shl (local.get $t) (i32.const 3))))))
         (local.set $n (i32.add (local.get $n) (i32.and (i32.shr_u (i32.load offset=20 (local.get $m)) (local.get $bin)) (i32.const 1))))
         (local.set $m (i32.add (local.get $m) (i32.const 24)))
         (br $predictor)))
     (f64.store (local.get $out) (f64.div (local.get $sum) (f64.convert_i32_s (i32.add (local.get $n) (i32.const 1)))))
-    (f64.store offset=8 (local.get $out) (f64.convert_i32_s (local.get $n)))
-    (i32.const 1)))
+    (local.get $n)))

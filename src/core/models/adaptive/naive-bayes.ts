@@ -467,15 +467,13 @@ export class NaiveBayesModel implements LayoutCounter {
     const nAct = this.sCount;
     // the pack's kernel, when the record's symbol numbers and the symbol tables are current
     const pack = this.pack;
-    if (
-      pack !== undefined &&
-      encoded.internedAt === internedSymbols() &&
-      this.changes === this.scorerLayout &&
-      pack.run(this.kNum, this.kMeta, this.kHash, this.kGroups, nAct, encoded)
-    ) {
-      this.scored = pack.out[0]!;
-      this.lastCount = pack.out[1]!;
-      return;
+    if (pack !== undefined && encoded.internedAt === internedSymbols() && this.changes === this.scorerLayout) {
+      const n = pack.run(this.kNum, this.kMeta, this.kHash, this.kGroups, nAct, encoded);
+      if (n >= 0) {
+        this.scored = pack.out[0]!;
+        this.lastCount = n;
+        return;
+      }
     }
     const meta = this.sMeta;
     const num = this.sNum;
