@@ -56,9 +56,16 @@
  *   id, symbols by process-wide symbol id), so each model reads arrays instead of looking up
  *   properties and symbol maps; an eviction of a grouped symbol (which changes its bin between
  *   refreshes) sends symbolic predictors back to the binning's own map until the next layout.
- * - `learn` reads each predictor's value from the record once; the correlation window is a
- *   row-major ring buffer (one response writes one stretch of memory); correlations at refresh
- *   centre each predictor's window contributions once, then each pair costs one dot product.
+ *   The models of a decision's candidates lie side by side in one pack (`AdaptiveModel.packScorers`),
+ *   the memory of a WebAssembly kernel (kernel.wat) that runs this same loop without a bounds check
+ *   per read; what it cannot answer exactly (cells not computed yet, predictors laid out without a
+ *   table) this module's loop answers.
+ * - `learn` reads each predictor's value from the record once, and scores the row before learning
+ *   it from the counts directly (the cells would be recomputed anyway: the bins a response is
+ *   scored on are the bins it then adds to); numeric values reach the fine sketches through a short
+ *   queue (binning.ts); the correlation window is a row-major ring buffer (one response writes
+ *   one stretch of memory); correlations at refresh centre each predictor's window contributions
+ *   once, then each pair costs one dot product.
  */
 import type { Predictors, PredictorValue } from '../../types.js';
 import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
