@@ -3,6 +3,8 @@
 ;; resolved by predictor id. Same reads, same order of additions, so the same score bit for bit;
 ;; without the bounds check of every typed-array read that the JavaScript loop pays.
 ;;
+;; Uses SIMD (v128), which Node.js has had since version 16.
+;;
 ;; Scorer layout (naive-bayes.ts, `buildScorer`): f64 cells `num` (intercept at 0), i32 heads of
 ;; six ints per active predictor [kind | size << 2, predictor id, at, table, computed, evidence],
 ;; i32 hash slots, u8 group tables. Record: f64 numbers and i32 symbol numbers by predictor id.
@@ -20,6 +22,7 @@
     (local $bins i32) (local $id i32) (local $t i32) (local $bin i32) (local $x f64) (local $sym i32)
     (local $residual i32) (local $table i32) (local $group i32) (local $bits i32) (local $mask i32)
     (local $h i32) (local $slot i32) (local $a i32) (local $b i32) (local $len i32) (local $half i32)
+    (local $acc v128) (local $xx v128)
     (local.set $sum (f64.load (local.get $num)))
     (local.set $m (local.get $meta))
     (local.set $end (i32.add (local.get $meta) (i32.mul (local.get $count) (i32.const 24))))
@@ -41,20 +44,29 @@
               (then (local.set $bin (local.get $bins)))
               (else
                 ;; how many of the bins - 1 sorted bounds from `at` are below x (binning.ts
-                ;; `countBelow`): a count for up to four bounds, else a search whose steps depend
-                ;; only on their number
+                ;; `countBelow`, the same count): for up to 24 bounds counted two at a time (no
+                ;; chain of dependent steps), else a search whose steps depend only on their number
                 (local.set $a (i32.add (local.get $num) (i32.shl (local.get $t) (i32.const 3))))
                 (local.set $len (i32.sub (local.get $bins) (i32.const 1)))
-                (if (i32.le_s (local.get $len) (i32.const 4))
+                (if (i32.le_s (local.get $len) (i32.const 24))
                   (then
-                    (local.set $bin (i32.const 0))
-                    (local.set $b (i32.add (local.get $a) (i32.shl (local.get $len) (i32.const 3))))
-                    (block $counted
-                      (loop $bound
-                        (br_if $counted (i32.ge_u (local.get $a) (local.get $b)))
-                        (local.set $bin (i32.add (local.get $bin) (f64.lt (f64.load (local.get $a)) (local.get $x))))
-                        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-                        (br $bound))))
+                    ;; up to 24 bounds: counted two at a time (lanes of all ones subtract as -1)
+                    (local.set $acc (v128.const i64x2 0 0))
+                    (local.set $xx (f64x2.splat (local.get $x)))
+                    (local.set $b (i32.add (local.get $a) (i32.shl (i32.and (local.get $len) (i32.const -2)) (i32.const 3))))
+                    (block $paired
+                      (loop $pair
+                        (br_if $paired (i32.ge_u (local.get $a) (local.get $b)))
+                        (local.set $acc (i64x2.sub (local.get $acc) (f64x2.lt (v128.load align=8 (local.get $a)) (local.get $xx))))
+                        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                        (br $pair)))
+                    (local.set $bin
+                      (i32.add
+                        (i32.wrap_i64 (i64.add (i64x2.extract_lane 0 (local.get $acc)) (i64x2.extract_lane 1 (local.get $acc))))
+                        (select
+                          (f64.lt (f64.load (local.get $a)) (local.get $x))
+                          (i32.const 0)
+                          (i32.and (local.get $len) (i32.const 1))))))
                   (else
                     (local.set $b (local.get $a))
                     (block $found
