@@ -120,9 +120,10 @@ export class AdaptiveModel implements PropensityModel {
   }
 
   /**
-   * Lays the scorers of the slots' models side by side in one pack (a WebAssembly kernel's memory,
-   * see kernel.ts), in slot order, so that a decision scoring them all reads memory front to back (the pipeline packs its candidates'
-   * models, and packs again once many have laid out new scorers since, see `scorerLayouts`).
+   * Lays the scorers of the slots' models side by side in one pack (a WebAssembly kernel's
+   * memory, see kernel.ts), in slot order, so that a decision scoring them all reads memory front
+   * to back (the pipeline packs its candidates' models, and packs again once many have laid out
+   * new scorers since, see `scorerLayouts`).
    */
   packScorers(slots: ReadonlyArray<NaiveBayesModel | undefined>): void {
     let bytes = 0;
@@ -130,7 +131,7 @@ export class AdaptiveModel implements PropensityModel {
     // records of the predictor ids known now, and of as many again that may come before the next pack
     const pack = ScorerPack.create(bytes, Math.max(64, 2 * predictorIdCount()));
     let offset = pack.scorersAt;
-    for (const m of slots) if (m) offset = m.moveScorer(pack.buffer, offset, pack);
+    for (const m of slots) if (m) offset = m.moveScorer(pack, offset);
   }
 
   /** Scorer layouts made by any model so far (each leaves a packed buffer). */

@@ -137,14 +137,14 @@ describe('scoring kernel', () => {
     const withKernel = (() => {
       const pack = ScorerPack.create(slots.reduce((n, m) => n + m.scorerByteLength, 0), 256);
       let at = pack.scorersAt;
-      for (const m of slots) at = m.moveScorer(pack.buffer, at, pack);
+      for (const m of slots) at = m.moveScorer(pack, at);
       expect(pack.hasKernel).toBe(true);
       return records.map((p) => slots.map((m) => mean(m, encodePredictors(p))));
     })();
     const pack = ScorerPack.create(slots.reduce((n, m) => n + m.scorerByteLength, 0), 256, { kernel: false });
     expect(pack.hasKernel).toBe(false);
     let at = pack.scorersAt;
-    for (const m of slots) at = m.moveScorer(pack.buffer, at, pack);
+    for (const m of slots) at = m.moveScorer(pack, at);
     const before = ScorerPack.rowsScored;
     expect(records.map((p) => slots.map((m) => mean(m, encodePredictors(p))))).toEqual(withKernel);
     expect(ScorerPack.rowsScored).toBe(before);

@@ -745,12 +745,13 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   /**
-   * Copies the scorer's arrays into `buffer` from `offset` (a multiple of 8) and reads them there
-   * from now on: several models' scorers side by side (`AdaptiveModel.packScorers`) are read in one
-   * sweep through memory by a decision that scores them all; with `pack` (whose buffer it is), by
-   * its WebAssembly kernel. Returns the offset after them.
+   * Copies the scorer's arrays into `pack` from byte `offset` (a multiple of 8) and reads them
+   * there from now on: several models' scorers side by side (`AdaptiveModel.packScorers`) are read
+   * in one sweep through memory by a decision that scores them all, with the pack's WebAssembly
+   * kernel where it has one. Returns the offset after them.
    */
-  moveScorer(buffer: ArrayBuffer, offset: number, pack?: ScorerPack): number {
+  moveScorer(pack: ScorerPack, offset: number): number {
+    const buffer = pack.buffer;
     const cal = new Float64Array(buffer, offset, this.cal.length);
     cal.set(this.cal);
     this.cal = cal;
@@ -759,7 +760,7 @@ export class NaiveBayesModel implements LayoutCounter {
     const from = new Uint8Array(this.sNum.buffer, this.sNum.byteOffset, bytes);
     new Uint8Array(buffer, offset, bytes).set(from);
     this.placeScorer(buffer, offset, this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
-    this.pack = pack?.hasKernel ? pack : undefined;
+    this.pack = pack.hasKernel ? pack : undefined;
     this.kNum = this.sNum.byteOffset;
     this.kMeta = this.sMeta.byteOffset;
     this.kHash = this.sHash.byteOffset;
