@@ -17,7 +17,7 @@ import { decide, type CandidateExplanation } from '../core/pipeline/decide.js';
 import { explainInPlainWords, type PlainExplanation } from '../core/pipeline/plain.js';
 import { inControlGroup } from '../core/policy/control.js';
 import { DEFAULT_PREFERENCES, validatePreferences } from '../core/policy/preferences.js';
-import { addDays, dayOf, isoWeek } from '../core/policy/time.js';
+import { addDays, dayOf, isoInstant, isoWeek } from '../core/policy/time.js';
 import { computeImpact, type ImpactFigures } from '../core/reports/impact.js';
 import { systemRandom, type Random } from '../core/random.js';
 import type {
@@ -221,7 +221,7 @@ export class DecisionService {
       channel: input.channel,
       direction,
       catalogVersion: catalog.version,
-      createdAt: now.toISOString(),
+      createdAt: isoInstant(now),
       context,
       actions: result.actions,
       predictors: result.predictors,
@@ -242,7 +242,7 @@ export class DecisionService {
     const windowHours = channel?.responseWindowHours ?? 24;
     await this.writer.write(record, {
       history: increments,
-      ...(result.actions.length > 0 ? { respondBy: new Date(now.getTime() + windowHours * 3_600_000).toISOString() } : {}),
+      ...(result.actions.length > 0 ? { respondBy: isoInstant(new Date(now.getTime() + windowHours * 3_600_000)) } : {}),
     });
     this.metrics.decisions.inc({ channel: input.channel, empty: String(result.actions.length === 0) });
     if (controlGroup) this.metrics.controlDecisions.inc({ channel: input.channel });
@@ -269,7 +269,7 @@ export class DecisionService {
       throw nbError('NB_ERR_ACTION_NOT_IN_DECISION', [input.actionId, input.decisionId, offered]);
     }
     const now = this.clock.now();
-    const receivedAt = now.toISOString();
+    const receivedAt = isoInstant(now);
     const at = input.at ? new Date(input.at).toISOString() : receivedAt;
     const earlier = await this.store.listResponses(input.decisionId);
     const recorded = await this.store.saveResponse(

@@ -8,7 +8,8 @@ import { buildCatalogOrThrow } from '../catalog/compile.js';
 import { policyCatalog } from '../testing/policy-fixtures.js';
 import { controlPeriodKey, hashUnit, inControlGroup } from './control.js';
 import { validatePreferences } from './preferences.js';
-import { addDays, daysBetween, inTimeWindow, isoWeek, localClock } from './time.js';
+import { SeededRandom } from '../random.js';
+import { addDays, dayOf, daysBetween, inTimeWindow, isoInstant, isoWeek, localClock } from './time.js';
 
 describe('calendar helpers', () => {
   it('adds days across months and years, and counts days between', () => {
@@ -16,6 +17,24 @@ describe('calendar helpers', () => {
     expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
     expect(daysBetween('2026-06-01', '2026-06-15')).toBe(14);
     expect(daysBetween('2026-06-15', '2026-06-01')).toBe(-14);
+  });
+
+  it('formats instants exactly as toISOString does, and days as its first ten characters', () => {
+    const random = new SeededRandom(42);
+    const edges = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_400_000, 253_402_300_799_999, 253_402_300_800_000, -1, -86_400_001, 8.64e15, -8.64e15];
+    const instants = [...edges];
+    // runs of instants within a day and across day boundaries, in and out of order
+    for (let i = 0; i < 20_000; i++) {
+      const base = i % 2 === 0 ? 1.7e12 + Math.floor(random.next() * 4e8) : Math.floor((random.next() - 0.1) * 2.6e14);
+      instants.push(base, base + Math.floor(random.next() * 1000));
+    }
+    for (const ms of instants) {
+      const at = new Date(ms);
+      expect(isoInstant(at)).toBe(at.toISOString());
+      expect(dayOf(at)).toBe(at.toISOString().slice(0, 10));
+    }
+    expect(() => isoInstant(new Date(Number.NaN))).toThrow(RangeError);
+    expect(() => dayOf(new Date(Number.NaN))).toThrow(RangeError);
   });
 
   it('names ISO weeks (Monday start; the Thursday decides the year)', () => {

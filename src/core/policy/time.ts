@@ -8,7 +8,43 @@ const DAY_MS = 86_400_000;
 
 /** The UTC day of an instant, YYYY-MM-DD. */
 export function dayOf(at: Date): string {
-  return at.toISOString().slice(0, 10);
+  return dayText(at.getTime());
+}
+
+/**
+ * `at.toISOString()` (YYYY-MM-DDTHH:MM:SS.sssZ), character for character, for instants of years
+ * 1970-9999. `toISOString` builds the whole text through the date's calendar fields on every
+ * call; every decision stamps several instants of the same day, so the day's text is kept and
+ * only the time of day is formatted. Other instants (and invalid dates, which throw) go to
+ * `toISOString`.
+ */
+export function isoInstant(at: Date): string {
+  const ms = at.getTime();
+  if (!(ms >= 0 && ms < MAX_FAST_MS)) return at.toISOString();
+  const inDay = ms % DAY_MS;
+  const day = dayText(ms - inDay);
+  const h = Math.floor(inDay / 3_600_000);
+  const m = Math.floor(inDay / 60_000) % 60;
+  const s = Math.floor(inDay / 1000) % 60;
+  const milli = inDay % 1000;
+  return `${day}T${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[s]}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
+/** 10000-01-01T00:00:00Z: from there on years take more than four digits. */
+const MAX_FAST_MS = 253_402_300_800_000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** The last day formatted, by its first millisecond (most instants fall on the same day as the previous one). */
+let lastDayStart = NaN;
+let lastDayText = '';
+
+/** YYYY-MM-DD of the UTC day holding instant `ms`. */
+function dayText(ms: number): string {
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+  if (start !== lastDayStart) {
+    lastDayText = new Date(start).toISOString().slice(0, 10);
+    lastDayStart = start;
+  }
+  return lastDayText;
 }
 
 /** `day` plus `days` (negative to go back). */
