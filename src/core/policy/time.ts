@@ -33,18 +33,24 @@ export function isoInstant(at: Date): string {
 /** 10000-01-01T00:00:00Z: from there on years take more than four digits. */
 const MAX_FAST_MS = 253_402_300_800_000;
 const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-/** The last day formatted, by its first millisecond (most instants fall on the same day as the previous one). */
-let lastDayStart = NaN;
-let lastDayText = '';
+/**
+ * The days formatted last, by their first millisecond, two of them: a decision stamps today and
+ * the end of its response window, often tomorrow.
+ */
+const dayStarts = [NaN, NaN];
+const dayTexts = ['', ''];
+let dayVictim = 0;
 
 /** YYYY-MM-DD of the UTC day holding instant `ms`. */
 function dayText(ms: number): string {
   const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
-  if (start !== lastDayStart) {
-    lastDayText = new Date(start).toISOString().slice(0, 10);
-    lastDayStart = start;
-  }
-  return lastDayText;
+  if (start === dayStarts[0]) return dayTexts[0]!;
+  if (start === dayStarts[1]) return dayTexts[1]!;
+  const text = new Date(start).toISOString().slice(0, 10);
+  dayStarts[dayVictim] = start;
+  dayTexts[dayVictim] = text;
+  dayVictim = 1 - dayVictim;
+  return text;
 }
 
 /** `day` plus `days` (negative to go back). */
