@@ -74,7 +74,7 @@ export async function startServer(settings: ServeSettings, options: StartOptions
       ...(options.modelFlushMs !== undefined ? { modelFlushMs: options.modelFlushMs } : {}),
       ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
     });
-    const app = await buildApp({ service, logger: options.logger ?? false });
+    const app = await buildApp({ service, logger: options.logger ?? false, requestLog: settings.requestLog });
     const versions = await store.listCatalogVersions();
     const active = versions.find((v) => v.version === service.catalog.version);
     return {

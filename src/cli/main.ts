@@ -27,6 +27,7 @@ program
   .option('--demo', 'serve the demo bank (demo catalog; demo customers seeded into an empty store)')
   .option('--seed <n>', 'seed the random source so decisions are reproducible (env NEXTBEST_SEED)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env NEXTBEST_LOG_LEVEL, default info)')
+  .option('--request-log <on|off>', 'log each request received and answered, at info (env NEXTBEST_REQUEST_LOG, default on)')
   .action(async (flags: ServeFlags) => {
     const settings = resolveServeSettings(flags);
     const server = await startServer(settings, { logger: { level: settings.logLevel } });

@@ -12,6 +12,8 @@ export interface ServeSettings {
   demo: boolean;
   seed: number | undefined;
   logLevel: string;
+  /** Log every request (received, answered) at `info`; off leaves errors and start-up only. */
+  requestLog: boolean;
 }
 
 export interface ServeFlags {
@@ -22,9 +24,12 @@ export interface ServeFlags {
   demo?: boolean;
   seed?: string;
   logLevel?: string;
+  requestLog?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const ON = ['on', 'true', '1', 'yes'];
+const OFF = ['off', 'false', '0', 'no'];
 
 export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeSettings {
   const portText = flags.port ?? env['NEXTBEST_PORT'] ?? '8080';
@@ -44,6 +49,11 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv =
   if (!LOG_LEVELS.includes(logLevel)) {
     throw nbError('NB_ERR_CONFIG', [`log level '${logLevel}' (--log-level or NEXTBEST_LOG_LEVEL) must be one of ${LOG_LEVELS.join(', ')}`]);
   }
+  const requestLogText = (flags.requestLog ?? env['NEXTBEST_REQUEST_LOG'] ?? 'on').toLowerCase();
+  const requestLog = ON.includes(requestLogText) ? true : OFF.includes(requestLogText) ? false : undefined;
+  if (requestLog === undefined) {
+    throw nbError('NB_ERR_CONFIG', [`request log '${requestLogText}' (--request-log or NEXTBEST_REQUEST_LOG) must be on or off`]);
+  }
   const catalog = flags.catalog ?? (env['NEXTBEST_CATALOG'] || undefined);
   return {
     port,
@@ -53,5 +63,6 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv =
     demo: flags.demo ?? ['1', 'true', 'yes'].includes((env['NEXTBEST_DEMO'] ?? '').toLowerCase()),
     seed,
     logLevel,
+    requestLog,
   };
 }

@@ -3,7 +3,7 @@
  * against its schema, maps every failure to `{error: {code, message, details?}}` with a code from
  * the catalogue in src/errors.ts, and serves the OpenAPI document at /docs/json with a UI at /docs.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -41,6 +41,12 @@ export interface AppOptions {
   service: DecisionService;
   /** Pino logger options, or false for silence (tests). */
   logger?: boolean | object;
+  /**
+   * Log each request received and answered (Fastify's request log, at `info`). Default true. Off,
+   * the log keeps start-up and errors: at thousands of decisions a second the two lines per
+   * request cost about a fifth of the event loop's time (bench/ANALYSIS.md).
+   */
+  requestLog?: boolean;
   version?: string;
 }
 
@@ -50,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { service } = options;
   const app = Fastify({
     logger: effectiveLogger(options.logger),
+    ...(options.requestLog === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     bodyLimit: 5 * 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
