@@ -338,7 +338,7 @@ async function httpDecisions(): Promise<void> {
       '',
       table(['store', 'connections', 'decisions/s', 'p50 ms', 'p99 ms', 'service CPU µs/decision (event loop)', 'service CPU µs/decision (all threads)', 'errors', 'limit req/s', 'limit / measured'], rows),
       '',
-      `Target: >= 5,000 decisions/s with p99 <= 20 ms (met when one concurrency meets both): ${verdicts.join('; ')}. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent. With a fixed number of connections, latency is connections / throughput (Little's law): fewer connections shorten it for as long as throughput holds. The service's CPU per decision (from /proc, Linux only) is the steadier figure on a machine whose speed drifts: the event loop's share bounds throughput, the other threads are SQLite's writer and checkpointer (PostgreSQL's own processes are not counted).`,
+      `Target: >= 5,000 decisions/s with p99 <= 20 ms (met when one concurrency meets both): ${verdicts.join('; ')}. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent. The service runs with \`--log-level silent\`: with the default request log (two info lines per request) its event loop spends ~50 µs more per decision (\`--request-log off\` removes them). With a fixed number of connections, latency is connections / throughput (Little's law): fewer connections shorten it for as long as throughput holds. The service's CPU per decision (from /proc, Linux only) is the steadier figure on a machine whose speed drifts: the event loop's share bounds throughput, the other threads are SQLite's writer and checkpointer (PostgreSQL's own processes are not counted).`,
     ].join('\n'),
   );
 }
