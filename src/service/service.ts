@@ -193,10 +193,10 @@ export class DecisionService {
     const needsLoad = catalog.advisors.length > 0 && (catalog.candidatesByChannel.get(input.channel) ?? []).some((c) => c.action.topic !== undefined);
     // One read for the customer (profile, preferences and the history summary the policies need),
     // and the advisors' load of the week when a conversation could be offered.
-    const [{ profile, history, preferences: stored }, load] = await Promise.all([
-      this.store.getDecisionInputs(input.customerId, catalog.historyDays > 0 ? addDays(today, -catalog.historyDays) : null),
-      needsLoad ? this.store.getAdvisorLoad(isoWeek(now)) : Promise.resolve({}),
-    ]);
+    const reading = this.store.getDecisionInputs(input.customerId, catalog.historyDays > 0 ? addDays(today, -catalog.historyDays) : null);
+    const [{ profile, history, preferences: stored }, load] = needsLoad
+      ? await Promise.all([reading, this.store.getAdvisorLoad(isoWeek(now))])
+      : [await reading, undefined];
     const context = input.context ?? {};
     const controlGroup = inControlGroup(input.customerId, now, catalog.controlGroup);
     const result = decide(
@@ -208,7 +208,7 @@ export class DecisionService {
         explain: input.explain ?? false,
         history,
         preferences: stored?.preferences ?? null,
-        advisorLoad: new Map(Object.entries(load)),
+        advisorLoad: load ? new Map(Object.entries(load)) : undefined,
         controlGroup,
       },
       { catalog, model: this.model, random: this.random, now },
