@@ -289,6 +289,11 @@ export class NumericBinning {
     return v !== v ? this.nIntervals : this.intervalOf(v);
   }
 
+  /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
+  warm(): number {
+    return this.upper[0]! + this.pos[0]! + this.neg[0]! + this.queue[0]!;
+  }
+
   intervalOf(v: number): number {
     return countBelow(this.upper, 0, this.nIntervals - 1, v);
   }
@@ -717,6 +722,11 @@ export class SymbolicBinning {
   slotOf(symbol: string): number {
     const slot = this.slots.get(symbol);
     return slot === undefined ? -1 : slot;
+  }
+
+  /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
+  warm(): number {
+    return this.slotGroup[0]! + this.sPos[0]! + this.sNeg[0]! + this.pos[0]! + this.neg[0]! + this.slotGen[0]!;
   }
 
   /** The coarse bin of a slot from `slotOf` (-1: the residual group). */
