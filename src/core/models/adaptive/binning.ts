@@ -291,7 +291,10 @@ export class NumericBinning {
 
   /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
   warm(): number {
-    return this.upper[0]! + this.pos[0]! + this.neg[0]! + this.queue[0]!;
+    // a cache line holds 8 doubles: one read per line of the bounds and counts in use
+    let sum = this.queue[2 * this.queued] ?? 0;
+    for (let i = 0; i <= this.nIntervals; i += 8) sum += this.upper[i]! + this.pos[i]! + this.neg[i]!;
+    return sum;
   }
 
   intervalOf(v: number): number {
@@ -726,7 +729,9 @@ export class SymbolicBinning {
 
   /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
   warm(): number {
-    return this.slotGroup[0]! + this.sPos[0]! + this.sNeg[0]! + this.pos[0]! + this.neg[0]! + this.slotGen[0]!;
+    let sum = this.slots.size + this.pos[0]! + this.neg[0]! + this.pos[this.nGroups]! + this.neg[this.nGroups]!;
+    for (let i = 0; i < this.names.length; i += 8) sum += this.slotGroup[i]! + this.slotGen[i]! + this.sPos[i]! + this.sNeg[i]!;
+    return sum;
   }
 
   /** The coarse bin of a slot from `slotOf` (-1: the residual group). */
