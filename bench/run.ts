@@ -241,6 +241,24 @@ function processCpuMs(pid: number): { main: number; all: number } | undefined {
   }
 }
 
+/**
+ * `load`, with the CPU time process `pid` spent per request meanwhile, in µs as printed ('n/a'
+ * without /proc): its event loop's and all its threads'.
+ */
+async function loadWithCpu(
+  pid: number,
+  url: string,
+  bodies: string[],
+  connections: number,
+): Promise<Awaited<ReturnType<typeof load>> & { cpuMain: string; cpuAll: string }> {
+  const before = processCpuMs(pid);
+  const result = await load(url, bodies, connections);
+  const after = processCpuMs(pid);
+  const perRequest = (which: 'main' | 'all'): string =>
+    before && after && result.total > 0 ? fmt((1000 * (after[which] - before[which])) / result.total) : 'n/a';
+  return { ...result, cpuMain: perRequest('main'), cpuAll: perRequest('all') };
+}
+
 /** Concurrency levels of section 4. */
 const CONNECTIONS = [16, 32, 64];
 
@@ -267,13 +285,9 @@ async function httpDecisions(): Promise<void> {
     {},
     'READY',
   );
-  const bareBefore = processCpuMs(bare.pid ?? -1);
-  const limit = await load(`${base}/`, bodies, 64);
-  const bareAfter = processCpuMs(bare.pid ?? -1);
-  const bareCpu = (which: 'main' | 'all'): string =>
-    bareBefore && bareAfter && limit.total > 0 ? fmt((1000 * (bareAfter[which] - bareBefore[which])) / limit.total) : 'n/a';
+  const limit = await loadWithCpu(bare.pid ?? -1, `${base}/`, bodies, 64);
   await stopChild(bare);
-  log(`  HTTP limit (bare node:http): ${fmt(limit.rps)} req/s, CPU ${bareCpu('main')} µs (event loop) per request`);
+  log(`  HTTP limit (bare node:http): ${fmt(limit.rps)} req/s, CPU ${limit.cpuMain} µs (event loop) per request`);
 
   const stores: Array<[string, string, () => Promise<void>]> = [[`SQLite (${join(dir, 'bench.db')})`, join(dir, 'bench.db'), async () => undefined]];
   const schema = `nb_bench_${process.pid}`;
@@ -312,16 +326,12 @@ async function httpDecisions(): Promise<void> {
       const outcomes: string[] = [];
       let met = false;
       for (const connections of CONNECTIONS) {
-        const before = processCpuMs(server.pid ?? -1);
-        const measured = await load(`${base}/v1/decisions`, bodies, connections);
-        const after = processCpuMs(server.pid ?? -1);
-        const cpu = (which: 'main' | 'all'): string =>
-          before && after && measured.total > 0 ? fmt((1000 * (after[which] - before[which])) / measured.total) : 'n/a';
-        rows.push([label, connections, measured.rps, measured.p50, measured.p99, cpu('main'), cpu('all'), measured.errors + measured.non2xx, limit.rps, limit.rps / measured.rps]);
+        const measured = await loadWithCpu(server.pid ?? -1, `${base}/v1/decisions`, bodies, connections);
+        rows.push([label, connections, measured.rps, measured.p50, measured.p99, measured.cpuMain, measured.cpuAll, measured.errors + measured.non2xx, limit.rps, limit.rps / measured.rps]);
         const ok = measured.rps >= 5000 && measured.p99 <= 20;
         met ||= ok;
         outcomes.push(`${connections} connections ${fmt(measured.rps)}/s, p99 ${measured.p99} ms${ok ? ' (met)' : ''}`);
-        log(`  HTTP ${label}, ${connections} connections: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms, service CPU ${cpu('main')} µs (event loop) / ${cpu('all')} µs (all threads) per decision`);
+        log(`  HTTP ${label}, ${connections} connections: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms, service CPU ${measured.cpuMain} µs (event loop) / ${measured.cpuAll} µs (all threads) per decision`);
       }
       verdicts.push(`${label.split(' ')[0]}: ${verdict(met, outcomes.join('; '))}`);
     } finally {
@@ -331,7 +341,7 @@ async function httpDecisions(): Promise<void> {
   }
   if (pgAvailable) await pgClient.end();
   rmSync(dir, { recursive: true, force: true });
-  rows.push(['limit: bare node:http, fixed JSON', 64, limit.rps, limit.p50, limit.p99, bareCpu('main'), bareCpu('all'), limit.errors + limit.non2xx, limit.rps, 1]);
+  rows.push(['limit: bare node:http, fixed JSON', 64, limit.rps, limit.p50, limit.p99, limit.cpuMain, limit.cpuAll, limit.errors + limit.non2xx, limit.rps, 1]);
   sections.push(
     [
       `## 4. HTTP decisions (\`POST /v1/decisions\`, 100 actions, 50-attribute profiles of 1,000 customers, limit 3; autocannon at ${CONNECTIONS.join(', ')} connections, ${quick ? 5 : 10} s each; service and load generator on the same 2 cores)`,

@@ -289,9 +289,11 @@ export class NumericBinning {
     return v !== v ? this.nIntervals : this.intervalOf(v);
   }
 
-  /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
+  /**
+   * Reads one entry per cache line (8 doubles) of the bounds and counts in use, and the queue's
+   * next slot: what a response reads, brought into cache beforehand (see `NaiveBayesModel.learn`).
+   */
   warm(): number {
-    // a cache line holds 8 doubles: one read per line of the bounds and counts in use
     let sum = this.queue[2 * this.queued] ?? 0;
     for (let i = 0; i <= this.nIntervals; i += 8) sum += this.upper[i]! + this.pos[i]! + this.neg[i]!;
     return sum;
@@ -727,7 +729,10 @@ export class SymbolicBinning {
     return slot === undefined ? -1 : slot;
   }
 
-  /** Reads the first entry of each array a response reads (see `NaiveBayesModel.learn`). */
+  /**
+   * Reads the symbol map's header, the coarse counts, and one entry per cache line of the slot
+   * arrays in use: what a response reads, brought into cache beforehand (see `NaiveBayesModel.learn`).
+   */
   warm(): number {
     let sum = this.slots.size + this.pos[0]! + this.neg[0]! + this.pos[this.nGroups]! + this.neg[this.nGroups]!;
     for (let i = 0; i < this.names.length; i += 8) sum += this.slotGroup[i]! + this.slotGen[i]! + this.sPos[i]! + this.sNeg[i]!;

@@ -930,25 +930,21 @@ export class NaiveBayesModel implements LayoutCounter {
     const bins = this.rowBins;
     const nums = this.rowNums;
     const slots = this.rowSlots;
-    // every predictor starts missing; the record's values then take their bins (readRow)
+    // Every predictor starts missing; the record's values then take their bins (readRow). A model
+    // that has not learnt for a while (others did meanwhile) has its arrays out of the processor's
+    // caches: touching them all in this short loop, whose loads do not wait for each other, brings
+    // them in together instead of one miss after another in the loops below.
+    const warming = learnt - this.learntAt > WARM_AFTER;
+    let warm = 0;
     for (let i = 0; i < known; i++) {
       const b = preds[i]!.binning;
       bins[i] = b === undefined ? 0 : b.missingIndex;
       nums[i] = NaN;
       slots[i] = MISSING_SLOT;
       row[i] = undefined;
+      if (warming && b !== undefined) warm += b.warm();
     }
-    // A model that has not learnt for a while (others did meanwhile) has its arrays out of the
-    // processor's caches: touching them all first, in a short loop whose loads do not wait for
-    // each other, brings them in together instead of one miss after another in the loops below.
-    if (learnt - this.learntAt > WARM_AFTER) {
-      let warm = 0;
-      for (let i = 0; i < known; i++) {
-        const b = preds[i]!.binning;
-        if (b !== undefined) warm += b.warm();
-      }
-      this.warmed = warm;
-    }
+    if (warming) this.warmed = warm;
     this.learntAt = ++learnt;
     const hasNew = this.readRow(predictors);
     // The score with the model as it was before this response feeds the classifier; a score in
