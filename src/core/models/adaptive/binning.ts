@@ -641,6 +641,11 @@ export interface SymbolicBinningState {
 
 /** Slots a symbolic binning starts with. */
 const INITIAL_SLOTS = 16;
+/**
+ * Most symbols of a map that `SymbolicBinning.warm` walks whole: learning 100 models in turn, a walk
+ * over 12-32 symbols saved 8-15%, one over 150 symbols cost 12% more than the misses it saved.
+ */
+const WARM_MAP_SYMBOLS = 32;
 /** Most symbols a symbolic binning tracks (slot codes keep the slot below this). */
 const SLOT_SPAN = 65_536;
 
@@ -730,12 +735,15 @@ export class SymbolicBinning {
   }
 
   /**
-   * Reads the symbol map's header, the coarse counts, and one entry per cache line of the slot
-   * arrays in use: what a response reads, brought into cache beforehand (see `NaiveBayesModel.learn`).
+   * Reads the symbol map's header, the coarse counts, one entry per cache line of the slot arrays
+   * in use and, for a map of up to WARM_MAP_SYMBOLS symbols, every entry of the map (an iteration
+   * walks its table front to back; a lookup would wait on one line after another): what a response
+   * reads, brought into cache beforehand (see `NaiveBayesModel.learn`).
    */
   warm(): number {
     let sum = this.slots.size + this.pos[0]! + this.neg[0]! + this.pos[this.nGroups]! + this.neg[this.nGroups]!;
     for (let i = 0; i < this.names.length; i += 8) sum += this.slotGroup[i]! + this.slotGen[i]! + this.sPos[i]! + this.sNeg[i]!;
+    if (this.names.length <= WARM_MAP_SYMBOLS) for (const slot of this.slots.values()) sum += slot;
     return sum;
   }
 
