@@ -106,6 +106,31 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'interaction history stored in key order',
+    sql: `
+      -- The history summary as a WITHOUT ROWID table: rows live in the primary key's B-tree, so a
+      -- customer's rows lie together (reading them is one range of one tree, not an index range
+      -- plus one table lookup per row), and a decision's increments change one tree instead of
+      -- the table and its key index (fewer pages to write to the WAL at each commit).
+      CREATE TABLE ih_daily_by_key (
+        customer_id TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        channel     TEXT NOT NULL,
+        issue       TEXT NOT NULL,
+        grp         TEXT NOT NULL,
+        action_id   TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (customer_id, day, channel, issue, grp, action_id, outcome)
+      ) WITHOUT ROWID;
+      INSERT INTO ih_daily_by_key (customer_id, day, channel, issue, grp, action_id, outcome, count)
+        SELECT customer_id, day, channel, issue, grp, action_id, outcome, count FROM ih_daily;
+      DROP TABLE ih_daily;
+      ALTER TABLE ih_daily_by_key RENAME TO ih_daily;
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded in `schema_migrations`; all or nothing. */

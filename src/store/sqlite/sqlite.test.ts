@@ -92,6 +92,45 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  it('upgrades a version-2 database: the history summary keeps its rows, now stored in key order', async () => {
+    const path = temporaryPath();
+    paths.push(path);
+    const db = new Database(path);
+    db.exec(SQLITE_MIGRATIONS[0]!.sql);
+    db.exec(SQLITE_MIGRATIONS[1]!.sql);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    db.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', '2026-01-01T00:00:00.000Z')").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (2, 'interaction history, preferences, advisors, control group', '2026-01-01T00:00:00.000Z')").run();
+    const insert = db.prepare('INSERT INTO ih_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run('c2', '2026-05-02', 'web', 'grow', 'cards', 'gold-card', 'decided', 4);
+    insert.run('c1', '2026-05-03', 'web', 'grow', 'cards', 'gold-card', 'accepted', 1);
+    insert.run('c1', '2026-05-01', 'email', '', '', '', 'contact', 2);
+    db.close();
+    const store = SqliteStore.open(path);
+    try {
+      expect(await store.getHistory('c1', '2026-05-01')).toStrictEqual([
+        { day: '2026-05-01', channel: 'email', issue: '', group: '', actionId: '', outcome: 'contact', count: 2 },
+        { day: '2026-05-03', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'accepted', count: 1 },
+      ]);
+      expect(await store.getHistory('c2', '2026-05-01')).toHaveLength(1);
+      // increments still add up on the same key
+      await store.saveDecision(
+        { decisionId: 'd1', customerId: 'c2', channel: 'web', direction: 'inbound', catalogVersion: 1, createdAt: '2026-05-02T10:00:00.000Z', context: {}, actions: [], predictors: {} },
+        { history: [{ day: '2026-05-02', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided', count: 1 }] },
+      );
+      expect((await store.getHistory('c2', '2026-05-01'))[0]?.count).toBe(5);
+    } finally {
+      await store.close();
+    }
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(() => check.prepare('SELECT rowid FROM ih_daily').all()).toThrowError(/no such column: rowid/);
+      expect(check.prepare('SELECT max(version) AS v FROM schema_migrations').get()).toStrictEqual({ v: 3 });
+    } finally {
+      check.close();
+    }
+  });
+
   it('refuses a database migrated by a newer nextbest', async () => {
     const path = temporaryPath();
     paths.push(path);
