@@ -126,13 +126,13 @@ export function decisionLimitCall(actions: number, predictors: number, bins = 10
 
 /**
  * The limit of learning, as a bulk loop over responses from..to-1: one counter increment per
- * predictor, in 100 models' tables.
+ * predictor, in `models` models' tables taking turns.
  */
-export function updateLimitRun(predictors: number, bins = 10): (from: number, to: number) => void {
-  const counts = new Float64Array(100 * predictors * bins);
+export function updateLimitRun(predictors: number, models = 100, bins = 10): (from: number, to: number) => void {
+  const counts = new Float64Array(models * predictors * bins);
   return (from, to) => {
     for (let i = from; i < to; i++) {
-      const base = (i % 100) * predictors * bins;
+      const base = (i % models) * predictors * bins;
       for (let p = 0; p < predictors; p++) counts[base + p * bins + ((i + p) % bins)]! += 1;
     }
   };
