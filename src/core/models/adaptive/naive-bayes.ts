@@ -904,7 +904,10 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
 
-  /** What the loop before reading a record added up while it touched every binning's arrays. */
+  /**
+   * What the warming loop in `learn` added up while it touched every binning's arrays: kept, so that
+   * the compiler cannot drop those reads as unused.
+   */
   private warmed = 0;
   /** `learnt` when this model last learnt. */
   private learntAt = -Infinity;
