@@ -16,7 +16,6 @@ import type {
   HistoryRow,
   JsonObject,
   JsonValue,
-  Predictors,
   RankedAction,
   ResponseRecord,
 } from '../../core/types.js';
@@ -46,6 +45,7 @@ import {
 import type { CheckpointerOptions, CheckpointerStats } from './checkpointer.js';
 import { configureConnection } from './connection.js';
 import { migrateSqlite } from './migrations.js';
+import { ShapeReader } from './predictor-shapes.js';
 import { InlineWriter, ThreadWriter, type SqliteWriter } from './writer.js';
 import type { WriteOp, WriteOps } from './writes.js';
 
@@ -82,6 +82,9 @@ interface DecisionRow {
   context: string;
   actions: string;
   predictors: string;
+  /** The record's shape and its names (NULL for rows written before schema version 4). */
+  predictor_shape: number | null;
+  shape_names: string | null;
   control_group: number | null;
 }
 
@@ -103,6 +106,10 @@ interface ModelStateRow {
   state: string;
 }
 
+/** The columns of a `DecisionRow`, from `decisions d` joined with `predictor_shapes s`. */
+const DECISION_COLUMNS = `d.decision_id, d.customer_id, d.channel, d.direction, d.catalog_version, d.created_at, d.context,
+       d.actions, d.predictors, d.predictor_shape, s.names AS shape_names, d.control_group`;
+
 function prepareStatements(db: Database.Database) {
   return {
     getProfile: db.prepare<[string], ProfileRow>(
@@ -111,16 +118,16 @@ function prepareStatements(db: Database.Database) {
     countProfiles: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM profiles'),
 
     getDecision: db.prepare<[string], DecisionRow>(
-      `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group
-       FROM decisions WHERE decision_id = ?`,
+      `SELECT ${DECISION_COLUMNS} FROM decisions d LEFT JOIN predictor_shapes s ON s.shape_id = d.predictor_shape
+       WHERE d.decision_id = ?`,
     ),
     getHistory: db.prepare<[string, string], HistoryDbRow>(
       `SELECT day, channel, issue, grp, action_id, outcome, count FROM ih_daily
        WHERE customer_id = ? AND day >= ? ORDER BY day, channel, action_id, outcome, issue, grp`,
     ),
     dueDecisions: db.prepare<[string, number], DecisionRow & { respond_by: string }>(
-      `SELECT decision_id, customer_id, channel, direction, catalog_version, created_at, context, actions, predictors, control_group, respond_by
-       FROM decisions WHERE respond_by IS NOT NULL AND respond_by <= ? ORDER BY respond_by, decision_id LIMIT ?`,
+      `SELECT ${DECISION_COLUMNS}, d.respond_by FROM decisions d LEFT JOIN predictor_shapes s ON s.shape_id = d.predictor_shape
+       WHERE d.respond_by IS NOT NULL AND d.respond_by <= ? ORDER BY d.respond_by, d.decision_id LIMIT ?`,
     ),
     impact: db.prepare<[string, string, string, string | null, string | null, string | null, string | null], { control: number; decisions: number; positives: number }>(
       `SELECT coalesce(d.control_group, 0) AS control, count(*) AS decisions,
@@ -188,7 +195,7 @@ function toProfile(row: ProfileRow): CustomerProfile {
   };
 }
 
-function toDecision(row: DecisionRow): DecisionRecord {
+function toDecision(row: DecisionRow, shapes: ShapeReader): DecisionRecord {
   const where = `decision ${row.decision_id}`;
   return {
     decisionId: row.decision_id,
@@ -199,7 +206,7 @@ function toDecision(row: DecisionRow): DecisionRecord {
     createdAt: row.created_at,
     context: parseJsonColumn<JsonObject>(row.context, where),
     actions: parseJsonColumn<RankedAction[]>(row.actions, where),
-    predictors: parseJsonColumn<Predictors>(row.predictors, where),
+    predictors: shapes.decode(row.predictor_shape, row.shape_names, row.predictors, where),
     ...(row.control_group === null || row.control_group === undefined ? {} : { controlGroup: row.control_group === 1 }),
   };
 }
@@ -216,6 +223,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly writer: SqliteWriter;
+  /** Decision snapshots back from their shapes (schema version 4). */
+  private readonly shapes = new ShapeReader();
   private closed = false;
 
   private constructor(path: string, db: Database.Database, writer: SqliteWriter) {
@@ -328,8 +337,10 @@ export class SqliteStore implements Store {
     return this.run('countProfiles', (s) => s.countProfiles.get()?.n ?? 0);
   }
 
-  eraseCustomer(customerId: string): Promise<ErasureResult> {
-    return this.write('eraseCustomer', 'eraseCustomer', () => [customerId]);
+  async eraseCustomer(customerId: string): Promise<ErasureResult> {
+    const result = await this.write('eraseCustomer', 'eraseCustomer', () => [customerId]);
+    this.shapes.forget(); // the erasure may have removed shapes (their names can hold profile values)
+    return result;
   }
 
   // --- interaction history
@@ -346,7 +357,7 @@ export class SqliteStore implements Store {
   getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
     return this.run('getDecision', (s) => {
       const row = s.getDecision.get(decisionId);
-      return row ? toDecision(row) : undefined;
+      return row ? toDecision(row, this.shapes) : undefined;
     });
   }
 
@@ -360,7 +371,7 @@ export class SqliteStore implements Store {
 
   listDueDecisions(now: string, limit: number): Promise<Array<{ decision: DecisionRecord; respondBy: string }>> {
     return this.run('listDueDecisions', (s) =>
-      s.dueDecisions.all(now, Math.max(0, Math.floor(limit))).map((row) => ({ decision: toDecision(row), respondBy: row.respond_by })),
+      s.dueDecisions.all(now, Math.max(0, Math.floor(limit))).map((row) => ({ decision: toDecision(row, this.shapes), respondBy: row.respond_by })),
     );
   }
 

@@ -131,6 +131,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ALTER TABLE ih_daily_by_key RENAME TO ih_daily;
     `,
   },
+  {
+    version: 4,
+    name: 'decision snapshots stored by shape',
+    sql: `
+      -- A decision's predictor record as the JSON array of its values, its names once per distinct
+      -- list (predictor-shapes.ts). Ids are never reused (AUTOINCREMENT), so a reader may keep them.
+      CREATE TABLE predictor_shapes (
+        shape_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        names    TEXT NOT NULL UNIQUE
+      );
+      -- NULL for rows written before version 4, whose predictors column holds the whole object.
+      ALTER TABLE decisions ADD COLUMN predictor_shape INTEGER;
+      -- An erasure removes the shapes that only the erased decisions used (names can hold values).
+      CREATE INDEX decisions_predictor_shape ON decisions (predictor_shape) WHERE predictor_shape IS NOT NULL;
+    `,
+  },
 ];
 
 /** Applies every migration not yet recorded in `schema_migrations`; all or nothing. */

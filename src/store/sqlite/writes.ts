@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import type { ErasureResult, SaveDecisionOptions, SaveResponseOptions } from '../store.js';
 import { mergeAttributes, parseJsonColumn, responseValues, type CatalogRow } from '../support.js';
 import type { DecisionRecord, HistoryRow, JsonObject, ResponseRecord } from '../../core/types.js';
+import { ShapeWriter } from './predictor-shapes.js';
 
 
 /** What each write takes and gives back. */
@@ -62,15 +63,23 @@ export type WriteOutcome = { ok: true; result: unknown } | { ok: false; error: u
 /** Applies write requests to one connection, with its statements prepared once. */
 export class SqliteWrites {
   private readonly s: ReturnType<typeof prepareWriteStatements>;
+  /** Decision snapshots by shape; what it remembers is forgotten whenever a transaction fails. */
+  private readonly shapes: ShapeWriter;
 
   constructor(private readonly db: Database.Database) {
-    this.s = prepareWriteStatements(db);
+    const s = (this.s = prepareWriteStatements(db));
+    this.shapes = new ShapeWriter((names) => s.findShape.get(names)?.shape_id ?? Number(s.insertShape.run(names).lastInsertRowid));
   }
 
   apply<K extends WriteOp>(request: WriteRequest<K>): WriteOps[K]['result'] {
     if (!WRITE_OPS.has(request.op)) throw new Error(`unknown write ${String(request.op)}`);
     const method = this[request.op] as unknown as (...args: WriteOps[K]['args']) => WriteOps[K]['result'];
-    return method.apply(this, request.args);
+    try {
+      return method.apply(this, request.args);
+    } catch (error) {
+      this.shapes.forget(); // its transaction rolled back, and with it any shape it registered
+      throw error;
+    }
   }
 
   /**
@@ -93,6 +102,7 @@ export class SqliteWrites {
         .immediate();
       return outcomes;
     } catch {
+      this.shapes.forget(); // shapes registered by the group's earlier requests were rolled back too
       return requests.map((request) => this.applyAlone(request));
     }
   }
@@ -133,7 +143,11 @@ export class SqliteWrites {
     return this.db
       .transaction((): ErasureResult => {
         const responses = this.s.deleteCustomerResponses.run(customerId, customerId).changes;
+        const shapes = this.s.customerShapes.all(customerId);
         const decisions = this.s.deleteCustomerDecisions.run(customerId).changes;
+        // a shape's names can hold profile values (`customer.products=...`): none outlives its decisions
+        for (const { shape } of shapes) this.s.deleteUnusedShape.run(shape, shape);
+        this.shapes.forget();
         this.s.deleteCustomerHistory.run(customerId);
         this.s.deleteCustomerPreferences.run(customerId);
         const profile = this.s.deleteProfile.run(customerId).changes > 0;
@@ -147,6 +161,7 @@ export class SqliteWrites {
     this.db
       .transaction(() => {
         for (const { decision, options = {} } of batch) {
+          const predictors = this.shapes.encode(decision.predictors);
           const result = this.s.insertDecision.run(
             decision.decisionId,
             decision.customerId,
@@ -156,7 +171,8 @@ export class SqliteWrites {
             decision.createdAt,
             JSON.stringify(decision.context),
             JSON.stringify(decision.actions),
-            JSON.stringify(decision.predictors),
+            predictors.values,
+            predictors.shape,
             decision.controlGroup === undefined ? null : decision.controlGroup ? 1 : 0,
             decision.actions[0]?.issue ?? null,
             options.respondBy ?? null,
@@ -247,12 +263,20 @@ function prepareWriteStatements(db: Database.Database) {
     deleteCustomerDecisions: db.prepare<[string]>('DELETE FROM decisions WHERE customer_id = ?'),
     deleteCustomerHistory: db.prepare<[string]>('DELETE FROM ih_daily WHERE customer_id = ?'),
     deleteCustomerPreferences: db.prepare<[string]>('DELETE FROM preferences WHERE customer_id = ?'),
+    customerShapes: db.prepare<[string], { shape: number }>(
+      'SELECT DISTINCT predictor_shape AS shape FROM decisions WHERE customer_id = ? AND predictor_shape IS NOT NULL',
+    ),
+    deleteUnusedShape: db.prepare<[number, number]>(
+      'DELETE FROM predictor_shapes WHERE shape_id = ? AND NOT EXISTS (SELECT 1 FROM decisions WHERE predictor_shape = ?)',
+    ),
+    findShape: db.prepare<[string], { shape_id: number }>('SELECT shape_id FROM predictor_shapes WHERE names = ?'),
+    insertShape: db.prepare<[string]>('INSERT INTO predictor_shapes (names) VALUES (?)'),
     insertDecision: db.prepare<
-      [string, string, string, string, number, string, string, string, string, number | null, string | null, string | null]
+      [string, string, string, string, number, string, string, string, string, number, number | null, string | null, string | null]
     >(
       `INSERT INTO decisions (decision_id, customer_id, channel, direction, catalog_version, created_at,
-                              context, actions, predictors, control_group, top_issue, respond_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              context, actions, predictors, predictor_shape, control_group, top_issue, respond_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (decision_id) DO NOTHING`,
     ),
     addHistory: db.prepare<[string, string, string, string, string, string, string, number]>(
