@@ -126,7 +126,7 @@ describe('SqliteStore: decision snapshots by shape', () => {
 
   it('stores the values of a record and its names once, and reads the record back', async () => {
     const { store, path } = open();
-    await store.saveDecision(decision('d1', 'c1', { 'customer.age': 42, 'customer.segment': 'A' }));
+    await store.saveDecision(decision('d1', 'c1', { 'customer.age': 42, 'customer.segment': 'A' }), { respondBy: '2026-05-05T10:00:00.000Z' });
     await store.saveDecisions([
       { decision: decision('d2', 'c2', { 'customer.age': 30, 'customer.segment': 'B' }) },
       { decision: decision('d3', 'c2', { 'customer.age': 31, 'customer.segment': null, 'customer.vip': true }) },
@@ -141,8 +141,9 @@ describe('SqliteStore: decision snapshots by shape', () => {
       { shape_id: 2, names: '["customer.age","customer.segment","customer.vip"]' },
     ]);
     expect((await store.getDecision('d3'))?.predictors).toStrictEqual({ 'customer.age': 31, 'customer.segment': null, 'customer.vip': true });
-    const due = await store.listDueDecisions('2030-01-01T00:00:00.000Z', 10);
-    expect(due).toEqual([]);
+    expect(await store.listDueDecisions('2030-01-01T00:00:00.000Z', 10)).toStrictEqual([
+      { decision: decision('d1', 'c1', { 'customer.age': 42, 'customer.segment': 'A' }), respondBy: '2026-05-05T10:00:00.000Z' },
+    ]);
   });
 
   it('leaves no decision pointing at a shape that a failed group rolled back', async () => {
