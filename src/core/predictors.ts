@@ -81,8 +81,16 @@ function materialise(): Predictors {
     shapeTemplate = undefined;
     return assigned({}, n);
   }
-  shapeTemplate ??= JSON.parse(JSON.stringify(assigned({}, n))) as Predictors;
+  shapeTemplate ??= recordTemplate(shapeNames);
   return assigned({ ...shapeTemplate }, n);
+}
+
+/**
+ * An object holding `names` in order (values null), built by the JSON parser so that it has V8's
+ * compact layout: records copied from it and given their values keep that layout.
+ */
+export function recordTemplate(names: readonly string[]): Predictors {
+  return JSON.parse(`{${names.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`) as Predictors;
 }
 
 function assigned(out: Predictors, n: number): Predictors {

@@ -13,6 +13,7 @@
  *   values and order (undefined values, which JSON drops, are skipped on both sides). Shapes are
  *   never changed and their ids never reused (AUTOINCREMENT), so what it remembers stays true.
  */
+import { recordTemplate } from '../../core/predictors.js';
 import type { Predictors, PredictorValue } from '../../core/types.js';
 import { parseJsonColumn } from '../support.js';
 
@@ -69,7 +70,7 @@ export class ShapeWriter {
 
 interface Shape {
   names: string[];
-  /** An object with the shape's names in order, built by the JSON parser (V8's compact layout). */
+  /** The shape's names in an object of V8's compact layout (`recordTemplate`), copied per record. */
   template: Predictors;
 }
 
@@ -106,7 +107,7 @@ export class ShapeReader {
     }
     const known: Shape = {
       names: list as string[],
-      template: JSON.parse(`{${(list as string[]).map((name) => `${JSON.stringify(name)}:null`).join(',')}}`) as Predictors,
+      template: recordTemplate(list as string[]),
     };
     if (this.shapes.size >= MAX_REMEMBERED) this.shapes.clear();
     this.shapes.set(shape, known);

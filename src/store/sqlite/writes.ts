@@ -146,7 +146,7 @@ export class SqliteWrites {
         const shapes = this.s.customerShapes.all(customerId);
         const decisions = this.s.deleteCustomerDecisions.run(customerId).changes;
         // a shape's names can hold profile values (`customer.products=...`): none outlives its decisions
-        for (const { shape } of shapes) this.s.deleteUnusedShape.run(shape, shape);
+        for (const { shape } of shapes) this.s.deleteUnusedShape.run({ shape });
         this.shapes.forget();
         this.s.deleteCustomerHistory.run(customerId);
         this.s.deleteCustomerPreferences.run(customerId);
@@ -266,8 +266,8 @@ function prepareWriteStatements(db: Database.Database) {
     customerShapes: db.prepare<[string], { shape: number }>(
       'SELECT DISTINCT predictor_shape AS shape FROM decisions WHERE customer_id = ? AND predictor_shape IS NOT NULL',
     ),
-    deleteUnusedShape: db.prepare<[number, number]>(
-      'DELETE FROM predictor_shapes WHERE shape_id = ? AND NOT EXISTS (SELECT 1 FROM decisions WHERE predictor_shape = ?)',
+    deleteUnusedShape: db.prepare<[{ shape: number }]>(
+      'DELETE FROM predictor_shapes WHERE shape_id = @shape AND NOT EXISTS (SELECT 1 FROM decisions WHERE predictor_shape = @shape)',
     ),
     findShape: db.prepare<[string], { shape_id: number }>('SELECT shape_id FROM predictor_shapes WHERE names = ?'),
     insertShape: db.prepare<[string]>('INSERT INTO predictor_shapes (names) VALUES (?)'),
