@@ -5,10 +5,12 @@
  *   3. `nextbest evaluate` rows per second on bank-full;
  *   4. HTTP decisions (autocannon at 16, 32 and 64 connections) against the running service, SQLite and
  *      PostgreSQL, with the service's CPU time per decision;
+ *   5. HTTP responses (one to each of a set of decisions made beforehand, each recorded and learnt), with
+ *      the same stores;
  * each next to "the limit": a bare lookup-and-add loop over tables of the same sizes (or, for HTTP,
  * a bare node:http server answering a fixed JSON), so each figure reads as a ratio to the best the
- * machine can do. `--quick` runs a smaller matrix; `--no-http` skips section 4; `--only=decisions,
- * updates,evaluate,http` runs the sections named and prints them without writing RESULTS.md. The profile analysis
+ * machine can do. `--quick` runs a smaller matrix; `--no-http` skips sections 4 and 5; `--only=decisions,
+ * updates,evaluate,http` runs the sections named (http: 4 and 5) and prints them without writing RESULTS.md. The profile analysis
  * kept in bench/ANALYSIS.md (written by hand after profiling) is appended to the results.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -199,22 +201,38 @@ async function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function load(url: string, bodies: string[], connections = 64): Promise<{ rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }> {
+/** How `load` sends: a fixed number of requests instead of a duration, and what it does with each answer. */
+interface LoadOptions {
+  amount?: number;
+  onResponse?: (status: number, body: string) => void;
+}
+
+/**
+ * Autocannon POSTing `bodies` in turn (cycling through them) to `url`, for the section's duration
+ * or, with `amount`, for that many requests (then requests/s is the total over the time taken).
+ */
+async function load(
+  url: string,
+  bodies: string[],
+  connections = 64,
+  options: LoadOptions = {},
+): Promise<{ rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }> {
   let i = 0;
   const result = await autocannon({
     url,
     connections,
-    duration: quick ? 5 : 10,
+    ...(options.amount === undefined ? { duration: quick ? 5 : 10 } : { amount: options.amount }),
     requests: [
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }),
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
       },
     ],
   });
   return {
-    rps: result.requests.average,
+    rps: options.amount === undefined ? result.requests.average : result.requests.total / result.duration,
     total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -253,9 +271,10 @@ async function loadWithCpu(
   url: string,
   bodies: string[],
   connections: number,
+  options: LoadOptions = {},
 ): Promise<Awaited<ReturnType<typeof load>> & { cpuMain: string; cpuAll: string }> {
   const before = processCpuMs(pid);
-  const result = await load(url, bodies, connections);
+  const result = await load(url, bodies, connections, options);
   const after = processCpuMs(pid);
   const perRequest = (which: 'main' | 'all'): string =>
     before && after && result.total > 0 ? fmt((1000 * (after[which] - before[which])) / result.total) : 'n/a';
@@ -264,6 +283,40 @@ async function loadWithCpu(
 
 /** Concurrency levels of section 4. */
 const CONNECTIONS = [16, 32, 64];
+/** Section 5: its concurrency, and how many decisions it answers (each once). */
+const RESPONSE_CONNECTIONS = 32;
+const RESPONSES = quick ? 10_000 : 40_000;
+
+/**
+ * Section 5 for one running service: makes `RESPONSES` decisions (not measured), then sends one
+ * response to each decision's top action, 1 in 10 `clicked` and the rest `rejected`, so that
+ * every response is recorded durably and learnt (a second response to the same decision and
+ * action would be a duplicate, which the service records once and does not learn from).
+ */
+async function httpResponses(pid: number, base: string, decisionBodies: string[]): Promise<Awaited<ReturnType<typeof loadWithCpu>> & { learnt: number }> {
+  const responses: string[] = [];
+  await load(`${base}/v1/decisions`, decisionBodies, RESPONSE_CONNECTIONS, {
+    amount: RESPONSES,
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      const decision = JSON.parse(body) as { decisionId: string; actions: Array<{ actionId: string }> };
+      const top = decision.actions[0];
+      if (!top) return;
+      const outcome = responses.length % 10 === 0 ? 'clicked' : 'rejected';
+      responses.push(JSON.stringify({ decisionId: decision.decisionId, actionId: top.actionId, outcome }));
+    },
+  });
+  if (responses.length === 0) throw new Error('section 5: no decision offered an action to respond to');
+  let learnt = 0;
+  const measured = await loadWithCpu(pid, `${base}/v1/responses`, responses, RESPONSE_CONNECTIONS, {
+    amount: responses.length,
+    // a cheap check (the load generator shares the cores): the answer says what the model learnt
+    onResponse: (status, body) => {
+      if (status === 202 && !body.includes('"learned":"none"')) learnt++;
+    },
+  });
+  return { ...measured, learnt };
+}
 
 async function httpDecisions(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'nextbest-bench-'));
@@ -273,6 +326,7 @@ async function httpDecisions(): Promise<void> {
   const customers = Array.from({ length: 1000 }, (_, i) => ({ id: `B${i}`, profile: syntheticProfile(50, random) }));
   const bodies = customers.map((c) => JSON.stringify({ customerId: c.id, channel: 'web', context: { intent: 'browse' }, limit: 3 }));
   const rows: Array<Array<string | number>> = [];
+  const responseRows: Array<Array<string | number>> = [];
   const verdicts: string[] = [];
   const port = 18_400 + Math.floor(Math.random() * 500);
   const base = `http://127.0.0.1:${port}`;
@@ -337,6 +391,9 @@ async function httpDecisions(): Promise<void> {
         log(`  HTTP ${label}, ${connections} connections: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms, service CPU ${measured.cpuMain} µs (event loop) / ${measured.cpuAll} µs (all threads) per decision`);
       }
       verdicts.push(`${label.split(' ')[0]}: ${verdict(met, outcomes.join('; '))}`);
+      const answered = await httpResponses(server.pid ?? -1, base, bodies);
+      responseRows.push([label, RESPONSE_CONNECTIONS, answered.total, answered.learnt, answered.rps, answered.p50, answered.p99, answered.cpuMain, answered.cpuAll, answered.errors + answered.non2xx, limit.rps, limit.rps / answered.rps]);
+      log(`  HTTP responses ${label}: ${fmt(answered.rps)} responses/s (${fmt(answered.learnt)} of ${fmt(answered.total)} learnt), p99 ${answered.p99} ms, service CPU ${answered.cpuMain} µs (event loop) / ${answered.cpuAll} µs (all threads) per response`);
     } finally {
       await stopChild(server);
       await cleanup();
@@ -352,6 +409,15 @@ async function httpDecisions(): Promise<void> {
       table(['store', 'connections', 'decisions/s', 'p50 ms', 'p99 ms', 'service CPU µs/decision (event loop)', 'service CPU µs/decision (all threads)', 'errors', 'limit req/s', 'limit / measured'], rows),
       '',
       `Target: >= 5,000 decisions/s with p99 <= 20 ms (met when one concurrency meets both): ${verdicts.join('; ')}. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent. The service runs with \`--log-level silent\`: with the default request log (two info lines per request) its event loop spends ~50 µs more per decision (\`--request-log off\` removes them). With a fixed number of connections, latency is connections / throughput (Little's law): fewer connections shorten it for as long as throughput holds. The service's CPU per decision (from /proc, Linux only) is the steadier figure on a machine whose speed drifts: the event loop's share bounds throughput, the other threads are SQLite's writer and checkpointer (PostgreSQL's own processes are not counted).`,
+    ].join('\n'),
+  );
+  sections.push(
+    [
+      `## 5. HTTP responses (\`POST /v1/responses\`, one to the top action of each of ${fmt(RESPONSES)} decisions made beforehand, 1 in 10 clicked, the rest rejected; autocannon at ${RESPONSE_CONNECTIONS} connections; service and load generator on the same 2 cores)`,
+      '',
+      table(['store', 'connections', 'responses', 'learnt', 'responses/s', 'p50 ms', 'p99 ms', 'service CPU µs/response (event loop)', 'service CPU µs/response (all threads)', 'errors', 'limit req/s', 'limit / measured'], responseRows),
+      '',
+      'No target: the learning target is read in process (section 2). Each response reads its decision (with the predictor record it was decided on) and the responses already given to it, is recorded durably with its interaction-history increment before the answer is sent, and is learnt by the model of the action and channel. "learnt" counts the answers that say so (`learned` positive or negative); every response here should be.',
     ].join('\n'),
   );
 }

@@ -261,7 +261,8 @@ export class DecisionService {
   }
 
   async respond(input: ResponseInput): Promise<ResponseOutput> {
-    const decision = await this.store.getDecision(input.decisionId);
+    // the decision and the responses it has had so far, read at once (two round trips in parallel on PostgreSQL)
+    const [decision, earlier] = await Promise.all([this.store.getDecision(input.decisionId), this.store.listResponses(input.decisionId)]);
     if (!decision) throw nbError('NB_ERR_DECISION_NOT_FOUND', [input.decisionId]);
     const offeredAction = decision.actions.find((a) => a.actionId === input.actionId);
     if (!offeredAction) {
@@ -271,7 +272,6 @@ export class DecisionService {
     const now = this.clock.now();
     const receivedAt = isoInstant(now);
     const at = input.at ? new Date(input.at).toISOString() : receivedAt;
-    const earlier = await this.store.listResponses(input.decisionId);
     const recorded = await this.store.saveResponse(
       {
         decisionId: input.decisionId,

@@ -302,11 +302,15 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect(await store.listResponses('d1')).toStrictEqual([impression, clicked, otherAction]);
       });
 
-      it('accepts exactly one of concurrent identical responses', async () => {
+      it('accepts exactly one of concurrent identical responses, and counts its history and booking once', async () => {
         const accepted = response('d1', 'gold-card', 'accepted');
-        const results = await Promise.all(Array.from({ length: 8 }, () => store.saveResponse(accepted)));
+        const increment: HistoryRow = { day: '2026-03-01', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'accepted', count: 1 };
+        const options = { history: [increment], advisorBooking: { advisorId: 'adv-1', week: '2026-W09' } };
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.saveResponse(accepted, options)));
         expect(results.filter((stored) => stored)).toHaveLength(1);
         expect(await store.countResponses()).toBe(1);
+        expect(await store.getHistory(accepted.customerId, '2026-01-01')).toStrictEqual([increment]);
+        expect(await store.getAdvisorLoad('2026-W09')).toStrictEqual({ 'adv-1': 1 });
       });
 
       it('lists the responses of one decision only, in the order they were stored', async () => {

@@ -142,9 +142,9 @@ function mergeHistory(rows: HistoryRow[] | undefined): HistoryRow[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
-function historyValues(customerId: string, rows: HistoryRow[]): unknown[] {
+/** History increments as the columns `saveResponse` unnests: days, channels, issues, groups, actions, outcomes, counts. */
+function historyColumns(rows: HistoryRow[]): unknown[] {
   return [
-    customerId,
     rows.map((r) => r.day),
     rows.map((r) => r.channel),
     rows.map((r) => r.issue),
@@ -205,12 +205,6 @@ function buildSql(schema: string) {
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM d) AS decisions`,
-    // One statement for all increments of a write; rows are distinct by construction (merged first).
-    addHistory: `INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
-      SELECT $1, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
-      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-        AS e(day, channel, issue, grp, action_id, outcome, count)
-      ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count`,
     getHistory: `SELECT day, channel, issue, grp, action_id, outcome, count FROM ${s}.ih_daily
       WHERE customer_id = $1 AND day >= $2
       ORDER BY day COLLATE "C", channel COLLATE "C", action_id COLLATE "C", outcome COLLATE "C", issue COLLATE "C", grp COLLATE "C"`,
@@ -242,15 +236,32 @@ function buildSql(schema: string) {
     putManyPreferences: `INSERT INTO ${s}.preferences (customer_id, document, updated_at)
       SELECT element.customer_id, element.document, $3 FROM unnest($1::text[], $2::json[]) AS element(customer_id, document)
       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
-    addBooking: `INSERT INTO ${s}.advisor_bookings AS b (advisor_id, week, count) VALUES ($1, $2, 1)
-      ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + 1`,
     advisorLoad: `SELECT advisor_id, count FROM ${s}.advisor_bookings WHERE week = $1 ORDER BY advisor_id COLLATE "C"`,
     getDecision: `SELECT ${decisionColumns} FROM ${s}.decisions WHERE decision_id = $1`,
     countDecisions: `SELECT count(*) AS n FROM ${s}.decisions`,
     countCustomerDecisions: `SELECT count(*) AS n FROM ${s}.decisions WHERE customer_id = $1`,
 
-    insertResponse: `INSERT INTO ${s}.responses (${responseColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-      ON CONFLICT (decision_id, action_id, outcome) DO NOTHING`,
+    // A response, its history increments and the advisor's booking in one statement: one round trip
+    // and atomic without BEGIN/COMMIT. The increments and the booking count only when the response is
+    // new (r returned its row): a duplicate changes nothing. Increments are distinct by construction
+    // (merged first), as ON CONFLICT DO UPDATE may touch a row once per statement.
+    saveResponse: `WITH r AS (
+        INSERT INTO ${s}.responses (${responseColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (decision_id, action_id, outcome) DO NOTHING
+        RETURNING 1
+      ), h AS (
+        INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
+        SELECT $4, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
+        FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[])
+          AS e(day, channel, issue, grp, action_id, outcome, count)
+        WHERE EXISTS (SELECT 1 FROM r)
+        ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count
+      ), b AS (
+        INSERT INTO ${s}.advisor_bookings AS b (advisor_id, week, count)
+        SELECT $15::text, $16::text, 1 WHERE $15::text IS NOT NULL AND EXISTS (SELECT 1 FROM r)
+        ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + 1
+      )
+      SELECT count(*)::int AS recorded FROM r`,
     listResponses: `SELECT ${responseColumns} FROM ${s}.responses WHERE decision_id = $1 ORDER BY seq`,
     countResponses: `SELECT count(*) AS n FROM ${s}.responses`,
     countCustomerResponses: `SELECT count(*) AS n FROM ${s}.responses WHERE customer_id = $1`,
@@ -477,19 +488,15 @@ export class PostgresStore implements Store {
   }
 
   async saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
-    const values = responseValues(response);
     const history = mergeHistory(options.history);
-    if (history.length === 0 && !options.advisorBooking) {
-      const result = await this.query('saveResponse', this.sql.insertResponse, values);
-      return result.rowCount === 1;
-    }
-    return this.transaction('saveResponse', async (client) => {
-      const result = await client.query(this.sql.insertResponse, values);
-      if (result.rowCount !== 1) return false;
-      if (history.length > 0) await client.query(this.sql.addHistory, historyValues(response.customerId, history));
-      if (options.advisorBooking) await client.query(this.sql.addBooking, [options.advisorBooking.advisorId, options.advisorBooking.week]);
-      return true;
-    });
+    const booking = options.advisorBooking;
+    const result = await this.query<{ recorded: number }>(
+      'saveResponse',
+      this.sql.saveResponse,
+      [...responseValues(response), ...historyColumns(history), booking?.advisorId ?? null, booking?.week ?? null],
+      'nextbest_save_response',
+    );
+    return result.rows[0]?.recorded === 1;
   }
 
   async getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]> {
