@@ -31,6 +31,7 @@ export interface StartOptions {
   logger?: boolean | object;
   clock?: Clock;
   model?: PropensityModel;
+  /** Overrides `settings.modelFlushMs` (tests: 0, and they flush themselves). */
   modelFlushMs?: number;
   /** Ignored-response sweeper interval in ms (0 = off; tests call `service.sweepIgnored()`). */
   sweepMs?: number;
@@ -71,7 +72,8 @@ export async function startServer(settings: ServeSettings, options: StartOptions
       ...(settings.seed !== undefined ? { random: new SeededRandom(settings.seed) } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.model ? { model: options.model } : {}),
-      ...(options.modelFlushMs !== undefined ? { modelFlushMs: options.modelFlushMs } : {}),
+      modelFlushMs: options.modelFlushMs ?? settings.modelFlushMs,
+      modelFlushBudgetMs: settings.modelFlushBudgetMs,
       ...(options.sweepMs !== undefined ? { sweepMs: options.sweepMs } : {}),
     });
     const app = await buildApp({ service, logger: options.logger ?? false, requestLog: settings.requestLog });

@@ -28,6 +28,8 @@ program
   .option('--seed <n>', 'seed the random source so decisions are reproducible (env NEXTBEST_SEED)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (env NEXTBEST_LOG_LEVEL, default info)')
   .option('--request-log <on|off>', 'log each request received and answered, at info (env NEXTBEST_REQUEST_LOG, default on)')
+  .option('--model-flush-ms <ms>', 'how often learnt model state is written to the store; 0: only at shutdown (env NEXTBEST_MODEL_FLUSH_MS, default 1000)')
+  .option('--model-flush-budget-ms <ms>', 'event-loop time each of those writes may take (env NEXTBEST_MODEL_FLUSH_BUDGET_MS, default 25)')
   .action(async (flags: ServeFlags) => {
     const settings = resolveServeSettings(flags);
     const server = await startServer(settings, { logger: { level: settings.logLevel } });

@@ -21,6 +21,8 @@ describe('serve settings', () => {
       seed: undefined,
       logLevel: 'info',
       requestLog: true,
+      modelFlushMs: 1000,
+      modelFlushBudgetMs: 25,
     });
   });
 
@@ -28,6 +30,9 @@ describe('serve settings', () => {
     const env = { NEXTBEST_PORT: '9000', NEXTBEST_LOG_LEVEL: 'warn', NEXTBEST_REQUEST_LOG: 'off', NEXTBEST_SEED: '7', NEXTBEST_DEMO: 'yes' };
     expect(resolveServeSettings({}, env)).toMatchObject({ port: 9000, logLevel: 'warn', requestLog: false, seed: 7, demo: true });
     expect(resolveServeSettings({ port: '0', logLevel: 'debug', requestLog: 'ON' }, env)).toMatchObject({ port: 0, logLevel: 'debug', requestLog: true });
+    const flushEnv = { NEXTBEST_MODEL_FLUSH_MS: '5000', NEXTBEST_MODEL_FLUSH_BUDGET_MS: '10' };
+    expect(resolveServeSettings({}, flushEnv)).toMatchObject({ modelFlushMs: 5000, modelFlushBudgetMs: 10 });
+    expect(resolveServeSettings({ modelFlushMs: '0', modelFlushBudgetMs: '50' }, flushEnv)).toMatchObject({ modelFlushMs: 0, modelFlushBudgetMs: 50 });
     for (const [text, on] of [['true', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false]] as const) {
       expect(resolveServeSettings({ requestLog: text }, {}).requestLog).toBe(on);
     }
@@ -47,6 +52,12 @@ describe('serve settings', () => {
     expect(refusal({ seed: '-1' })).toContain("seed '-1' (--seed or NEXTBEST_SEED) must be a non-negative integer");
     expect(refusal({ logLevel: 'loud' })).toContain("log level 'loud' (--log-level or NEXTBEST_LOG_LEVEL) must be one of fatal, error, warn, info, debug, trace, silent");
     expect(refusal({}, { NEXTBEST_REQUEST_LOG: 'sometimes' })).toContain("request log 'sometimes' (--request-log or NEXTBEST_REQUEST_LOG) must be on or off");
+    for (const bad of ['-1', '1.5', '1e3', 'soon']) {
+      expect(refusal({ modelFlushMs: bad })).toContain(`model flush interval '${bad}' (--model-flush-ms or NEXTBEST_MODEL_FLUSH_MS) must be a whole number of milliseconds, 0 or more`);
+    }
+    expect(refusal({}, { NEXTBEST_MODEL_FLUSH_BUDGET_MS: '-5' })).toContain(
+      "model flush budget '-5' (--model-flush-budget-ms or NEXTBEST_MODEL_FLUSH_BUDGET_MS) must be a whole number of milliseconds, 0 or more",
+    );
   });
 });
 

@@ -14,6 +14,10 @@ export interface ServeSettings {
   logLevel: string;
   /** Log every request (received, answered) at `info`; off leaves errors and start-up only. */
   requestLog: boolean;
+  /** How often learnt model state is written to the store, in ms (0: only when the service closes). */
+  modelFlushMs: number;
+  /** Event-loop time each of those writes may take, in ms (at least one model is written each time). */
+  modelFlushBudgetMs: number;
 }
 
 export interface ServeFlags {
@@ -25,6 +29,8 @@ export interface ServeFlags {
   seed?: string;
   logLevel?: string;
   requestLog?: string;
+  modelFlushMs?: string;
+  modelFlushBudgetMs?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -54,6 +60,13 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv =
   if (requestLog === undefined) {
     throw nbError('NB_ERR_CONFIG', [`request log '${requestLogText}' (--request-log or NEXTBEST_REQUEST_LOG) must be on or off`]);
   }
+  const modelFlushMs = milliseconds('model flush interval', '--model-flush-ms or NEXTBEST_MODEL_FLUSH_MS', flags.modelFlushMs ?? env['NEXTBEST_MODEL_FLUSH_MS'], 1000);
+  const modelFlushBudgetMs = milliseconds(
+    'model flush budget',
+    '--model-flush-budget-ms or NEXTBEST_MODEL_FLUSH_BUDGET_MS',
+    flags.modelFlushBudgetMs ?? env['NEXTBEST_MODEL_FLUSH_BUDGET_MS'],
+    25,
+  );
   const catalog = flags.catalog ?? (env['NEXTBEST_CATALOG'] || undefined);
   return {
     port,
@@ -64,5 +77,17 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv =
     seed,
     logLevel,
     requestLog,
+    modelFlushMs,
+    modelFlushBudgetMs,
   };
+}
+
+/** A setting in whole milliseconds (`fallback` when unset or empty), refused unless a non-negative integer. */
+function milliseconds(what: string, where: string, text: string | undefined, fallback: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value)) {
+    throw nbError('NB_ERR_CONFIG', [`${what} '${text}' (${where}) must be a whole number of milliseconds, 0 or more`]);
+  }
+  return value;
 }

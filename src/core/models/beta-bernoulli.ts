@@ -5,7 +5,7 @@
  */
 import type { JsonValue, Predictors } from '../types.js';
 import { sampleBeta, type Random } from '../random.js';
-import type { PropensityEstimate, PropensityModel } from './model.js';
+import { takeDirtyStates, type PropensityEstimate, type PropensityModel } from './model.js';
 
 interface Counts {
   positives: number;
@@ -47,14 +47,11 @@ export class BetaBernoulliModel implements PropensityModel {
     this.dirty.add(key);
   }
 
-  takeDirty(): Array<{ key: string; state: JsonValue }> {
-    const out: Array<{ key: string; state: JsonValue }> = [];
-    for (const key of this.dirty) {
+  takeDirty(limit = Infinity): Array<{ key: string; state: JsonValue }> {
+    return takeDirtyStates(this.dirty, limit, (key) => {
       const c = this.counts.get(key);
-      if (c) out.push({ key, state: { positives: c.positives, negatives: c.negatives } });
-    }
-    this.dirty.clear();
-    return out;
+      return c ? { positives: c.positives, negatives: c.negatives } : undefined;
+    });
   }
 
   load(key: string, state: JsonValue): void {

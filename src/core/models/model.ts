@@ -21,12 +21,35 @@ export interface PropensityModel {
   readonly kind: string;
   estimate(key: string, predictors: Predictors, random: Random): PropensityEstimate;
   learn(key: string, predictors: Predictors, positive: boolean): void;
-  /** State of every key changed since the previous call, for persistence. */
-  takeDirty(): Array<{ key: string; state: JsonValue }>;
+  /**
+   * State of the keys changed since they were last taken, for persistence: at most `limit` of them
+   * (all by default), those that changed longest ago first. The keys taken are clean until they
+   * learn again; the others stay dirty for the next call.
+   */
+  takeDirty(limit?: number): Array<{ key: string; state: JsonValue }>;
   /** Restore one key's persisted state (at start-up). */
   load(key: string, state: JsonValue): void;
   /** Keys the model holds. */
   keys(): string[];
+}
+
+/**
+ * `takeDirty` over a model's set of dirty keys (in the order they became dirty): the states of at
+ * most `limit` of them, which leave the set; `stateOf` gives a key's state (undefined: nothing to keep).
+ */
+export function takeDirtyStates(
+  dirty: Set<string>,
+  limit: number,
+  stateOf: (key: string) => JsonValue | undefined,
+): Array<{ key: string; state: JsonValue }> {
+  const out: Array<{ key: string; state: JsonValue }> = [];
+  for (const key of dirty) {
+    if (out.length >= limit) break;
+    dirty.delete(key);
+    const state = stateOf(key);
+    if (state !== undefined) out.push({ key, state });
+  }
+  return out;
 }
 
 export interface ModelKeyParts {

@@ -5,7 +5,7 @@
  */
 import type { JsonValue, Predictors } from '../../types.js';
 import { sampleBeta, sampleBetaInto, type Random } from '../../random.js';
-import type { PropensityEstimate, PropensityModel } from '../model.js';
+import { takeDirtyStates, type PropensityEstimate, type PropensityModel } from '../model.js';
 import { NaiveBayesModel, scorerLayouts, type ModelReport, type NaiveBayesOptions, type NaiveBayesState } from './naive-bayes.js';
 import { encodePredictors, predictorIdCount, type EncodedPredictors } from './predictor.js';
 import { ScorerPack } from './kernel.js';
@@ -159,14 +159,8 @@ export class AdaptiveModel implements PropensityModel {
     return m;
   }
 
-  takeDirty(): Array<{ key: string; state: JsonValue }> {
-    const out: Array<{ key: string; state: JsonValue }> = [];
-    for (const key of this.dirty) {
-      const m = this.models.get(key);
-      if (m) out.push({ key, state: m.toJSON() as unknown as JsonValue });
-    }
-    this.dirty.clear();
-    return out;
+  takeDirty(limit = Infinity): Array<{ key: string; state: JsonValue }> {
+    return takeDirtyStates(this.dirty, limit, (key) => this.models.get(key)?.toJSON() as unknown as JsonValue | undefined);
   }
 
   load(key: string, state: JsonValue): void {
