@@ -437,6 +437,39 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect(await store.getAdvisorLoad('2026-W11')).toStrictEqual({});
       });
 
+      it('writes responses given together each as if alone: new ones with their history and bookings, duplicates with nothing', async () => {
+        await store.saveDecision(decision('d1', 'c1'));
+        await store.saveDecision(decision('d2', 'c2'));
+        expect(await store.saveResponse(response('d1', 'gold-card', 'clicked'), { history: [row('2026-03-01', 'gold-card', 'clicked')] })).toBe(true);
+        const accepted = { history: [row('2026-03-02', 'gold-card', 'accepted')], advisorBooking: { advisorId: 'adv-1', week: '2026-W09' } };
+        const results = await Promise.all([
+          store.saveResponse(response('d1', 'gold-card', 'clicked'), { history: [row('2026-03-01', 'gold-card', 'clicked')] }), // stored before
+          store.saveResponse(response('d1', 'gold-card', 'accepted'), accepted),
+          store.saveResponse(response('d2', 'gold-card', 'accepted', 'c2'), accepted),
+          store.saveResponse(response('d1', 'gold-card', 'accepted'), accepted), // the same as the second
+          store.saveResponse(response('d2', 'savings-tip', 'impression', 'c2'), { history: [row('2026-03-02', 'savings-tip', 'impression'), row('2026-03-02', 'savings-tip', 'impression')] }),
+        ]);
+        expect(results).toStrictEqual([false, true, true, false, true]);
+        expect(await store.getHistory('c1', '2026-01-01')).toStrictEqual([row('2026-03-01', 'gold-card', 'clicked'), row('2026-03-02', 'gold-card', 'accepted')]);
+        expect(await store.getHistory('c2', '2026-01-01')).toStrictEqual([row('2026-03-02', 'gold-card', 'accepted'), row('2026-03-02', 'savings-tip', 'impression', 2)]);
+        expect(await store.getAdvisorLoad('2026-W09')).toStrictEqual({ 'adv-1': 2 });
+        expect((await store.listResponses('d1')).map((r) => r.outcome)).toStrictEqual(['clicked', 'accepted']);
+        expect((await store.listResponses('d2')).map((r) => r.actionId)).toStrictEqual(['gold-card', 'savings-tip']);
+      });
+
+      it('refuses only the response at fault among responses given together', async () => {
+        await store.saveDecision(decision('d1', 'c1'));
+        const broken = { ...response('d1', 'savings-tip', 'clicked'), customerId: undefined } as unknown as ResponseRecord;
+        const outcomes = await Promise.allSettled([
+          store.saveResponse(response('d1', 'gold-card', 'clicked'), { history: [row('2026-03-01', 'gold-card', 'clicked')] }),
+          store.saveResponse(broken),
+          store.saveResponse(response('d1', 'gold-card', 'impression')),
+        ]);
+        expect(outcomes.map((o) => o.status)).toStrictEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((await store.listResponses('d1')).map((r) => r.outcome)).toStrictEqual(['clicked', 'impression']);
+        expect(await store.getHistory('c1', '2026-01-01')).toStrictEqual([row('2026-03-01', 'gold-card', 'clicked')]);
+      });
+
       it('round-trips the control-group flag, and leaves it out when the decision did not say', async () => {
         await store.saveDecision(decision('d1', 'c1', { controlGroup: true }));
         await store.saveDecision(decision('d2', 'c1', { controlGroup: false }));

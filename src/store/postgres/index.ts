@@ -44,6 +44,7 @@ import {
   type ResponseRow,
 } from '../support.js';
 import { migratePostgres, quoteIdentifier } from './migrations.js';
+import { TurnBatch } from './turn-batch.js';
 
 export interface PostgresStoreOptions {
   /** Schema holding nextbest's tables; created when missing. Default `public`. */
@@ -74,6 +75,13 @@ interface CatalogDocumentRow extends CatalogRow {
 }
 
 /** Reads of decision inputs waiting for the end of the turn, for one `sinceDay`, by customer id. */
+/** A `saveResponse` waiting for its turn's statement: increments merged, as `saveResponse` writes them. */
+interface PendingResponse {
+  response: ResponseRecord;
+  history: HistoryRow[];
+  booking: { advisorId: string; week: string } | undefined;
+}
+
 interface InputsBatch {
   sinceDay: string | null;
   waiting: Map<string, Array<{ resolve: (inputs: DecisionInputs) => void; reject: (error: unknown) => void }>>;
@@ -237,7 +245,6 @@ function buildSql(schema: string) {
       SELECT element.customer_id, element.document, $3 FROM unnest($1::text[], $2::json[]) AS element(customer_id, document)
       ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at`,
     advisorLoad: `SELECT advisor_id, count FROM ${s}.advisor_bookings WHERE week = $1 ORDER BY advisor_id COLLATE "C"`,
-    getDecision: `SELECT ${decisionColumns} FROM ${s}.decisions WHERE decision_id = $1`,
     countDecisions: `SELECT count(*) AS n FROM ${s}.decisions`,
     countCustomerDecisions: `SELECT count(*) AS n FROM ${s}.decisions WHERE customer_id = $1`,
 
@@ -262,7 +269,44 @@ function buildSql(schema: string) {
         ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + 1
       )
       SELECT count(*)::int AS recorded FROM r`,
-    listResponses: `SELECT ${responseColumns} FROM ${s}.responses WHERE decision_id = $1 ORDER BY seq`,
+    // The batched forms (TurnBatch): the decisions, and the responses of decisions, asked for in a turn.
+    getDecisions: `SELECT ${decisionColumns} FROM ${s}.decisions WHERE decision_id = ANY($1::text[])`,
+    listResponsesOf: `SELECT ${responseColumns} FROM ${s}.responses WHERE decision_id = ANY($1::text[]) ORDER BY seq`,
+    // The responses of a turn (distinct keys: the store keeps a batch's first of equal ones), in one
+    // statement: $1 the responses with their place n, $2 their increments (n: whose), $3 their
+    // bookings. Increments and bookings count only for the responses inserted (returned by r), summed
+    // per key and sorted (in the order of saveDecisions' increments), so that ON CONFLICT touches a row
+    // once and concurrent writers lock rows in the same order.
+    saveResponses: `WITH x AS (
+        SELECT * FROM json_to_recordset($1::json) AS x(n integer, decision_id text, action_id text, outcome text,
+          customer_id text, channel text, at text, received_at text)
+      ), r AS (
+        INSERT INTO ${s}.responses (${responseColumns})
+        SELECT decision_id, action_id, outcome, customer_id, channel, at, received_at FROM x ORDER BY n
+        ON CONFLICT (decision_id, action_id, outcome) DO NOTHING
+        RETURNING decision_id, action_id, outcome
+      ), saved AS (
+        SELECT x.n, x.customer_id FROM x JOIN r USING (decision_id, action_id, outcome)
+      ), h AS (
+        INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
+        SELECT saved.customer_id, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, sum(e.count)
+        FROM json_to_recordset($2::json) AS e(n integer, day text, channel text, issue text, grp text, action_id text,
+          outcome text, count integer)
+        JOIN saved ON saved.n = e.n
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ORDER BY saved.customer_id COLLATE "C", e.day COLLATE "C", e.channel COLLATE "C", e.issue COLLATE "C", e.grp COLLATE "C",
+          e.action_id COLLATE "C", e.outcome COLLATE "C"
+        ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count
+      ), b AS (
+        INSERT INTO ${s}.advisor_bookings AS b (advisor_id, week, count)
+        SELECT k.advisor_id, k.week, count(*)
+        FROM json_to_recordset($3::json) AS k(n integer, advisor_id text, week text)
+        JOIN saved ON saved.n = k.n
+        GROUP BY 1, 2
+        ORDER BY k.advisor_id COLLATE "C", k.week COLLATE "C"
+        ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + excluded.count
+      )
+      SELECT n FROM saved`,
     countResponses: `SELECT count(*) AS n FROM ${s}.responses`,
     countCustomerResponses: `SELECT count(*) AS n FROM ${s}.responses WHERE customer_id = $1`,
 
@@ -291,6 +335,14 @@ export class PostgresStore implements Store {
   private closed = false;
   private readonly pendingInputs = new Map<string, InputsBatch>();
   private inputsScheduled = false;
+  /** The reads and writes of the response path, each batched per turn (see `TurnBatch`). */
+  private readonly decisionReads = new TurnBatch<string, DecisionRecord | undefined>(INPUTS_BATCH, (ids) => this.readDecisions(ids));
+  private readonly responseReads = new TurnBatch<string, ResponseRecord[]>(INPUTS_BATCH, (ids) => this.readResponses(ids));
+  private readonly responseWrites = new TurnBatch<PendingResponse, boolean>(
+    INPUTS_BATCH,
+    (pending) => this.writeResponses(pending),
+    (one) => this.writeResponse(one),
+  );
 
   private constructor(description: string, pool: pg.Pool, schema: string) {
     this.description = description;
@@ -481,15 +533,38 @@ export class PostgresStore implements Store {
     }
   }
 
-  async getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
-    const result = await this.query<DecisionRow>('getDecision', this.sql.getDecision, [decisionId]);
-    const row = result.rows[0];
-    return row ? toDecision(row) : undefined;
+  getDecision(decisionId: string): Promise<DecisionRecord | undefined> {
+    if (this.closed) return Promise.reject(storeError('postgres', 'getDecision', new Error('the store is closed')));
+    return this.decisionReads.add(decisionId);
   }
 
-  async saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
-    const history = mergeHistory(options.history);
-    const booking = options.advisorBooking;
+  /** One statement for the `getDecision`s of a turn; a decision asked for twice is copied for the second caller. */
+  private async readDecisions(ids: string[]): Promise<Array<DecisionRecord | undefined>> {
+    // Not a named statement: a plan cached while the table was small (a sequential scan) would stay.
+    const result = await this.query<DecisionRow>('getDecision', this.sql.getDecisions, [[...new Set(ids)]]);
+    const rows = new Map(result.rows.map((row) => [row.decision_id, row]));
+    const given = new Set<string>();
+    return ids.map((id) => {
+      const row = rows.get(id);
+      if (!row) return undefined;
+      const decision = toDecision(row);
+      if (given.has(id)) return structuredClone(decision);
+      given.add(id);
+      return decision;
+    });
+  }
+
+  /**
+   * A response, its history increments and the advisor's booking. The responses of a turn are
+   * written by one statement (`saveResponses`); should it fail, each is written again alone, so
+   * that only the one at fault fails.
+   */
+  saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
+    if (this.closed) return Promise.reject(storeError('postgres', 'saveResponse', new Error('the store is closed')));
+    return this.responseWrites.add({ response, history: mergeHistory(options.history), booking: options.advisorBooking });
+  }
+
+  private async writeResponse({ response, history, booking }: PendingResponse): Promise<boolean> {
     const result = await this.query<{ recorded: number }>(
       'saveResponse',
       this.sql.saveResponse,
@@ -497,6 +572,30 @@ export class PostgresStore implements Store {
       'nextbest_save_response',
     );
     return result.rows[0]?.recorded === 1;
+  }
+
+  /** One statement for the responses of a turn; of equal ones (same decision, action, outcome) the first counts. */
+  private async writeResponses(pending: PendingResponse[]): Promise<boolean[]> {
+    const first = new Map<string, number>();
+    const responses: unknown[] = [];
+    const increments: unknown[] = [];
+    const bookings: unknown[] = [];
+    pending.forEach(({ response: r, history, booking }, n) => {
+      const key = JSON.stringify([r.decisionId, r.actionId, r.outcome]);
+      if (first.has(key)) return;
+      first.set(key, n);
+      responses.push({ n, decision_id: r.decisionId, action_id: r.actionId, outcome: r.outcome, customer_id: r.customerId, channel: r.channel, at: r.at, received_at: r.receivedAt });
+      for (const h of history) increments.push({ n, day: h.day, channel: h.channel, issue: h.issue, grp: h.group, action_id: h.actionId, outcome: h.outcome, count: h.count });
+      if (booking) bookings.push({ n, advisor_id: booking.advisorId, week: booking.week });
+    });
+    const result = await this.query<{ n: number }>(
+      'saveResponse',
+      this.sql.saveResponses,
+      [JSON.stringify(responses), JSON.stringify(increments), JSON.stringify(bookings)],
+      'nextbest_save_responses',
+    );
+    const saved = new Set(result.rows.map((row) => row.n));
+    return pending.map((_, n) => saved.has(n));
   }
 
   async getHistory(customerId: string, sinceDay: string): Promise<HistoryRow[]> {
@@ -642,9 +741,22 @@ export class PostgresStore implements Store {
     return Object.fromEntries(result.rows.map((row) => [row.advisor_id, row.count]));
   }
 
-  async listResponses(decisionId: string): Promise<ResponseRecord[]> {
-    const result = await this.query<ResponseRow>('listResponses', this.sql.listResponses, [decisionId]);
-    return result.rows.map(toResponse);
+  listResponses(decisionId: string): Promise<ResponseRecord[]> {
+    if (this.closed) return Promise.reject(storeError('postgres', 'listResponses', new Error('the store is closed')));
+    return this.responseReads.add(decisionId);
+  }
+
+  /** One statement for the `listResponses` of a turn. */
+  private async readResponses(ids: string[]): Promise<ResponseRecord[][]> {
+    // Not a named statement: a plan cached while the table was small (a sequential scan) would stay.
+    const result = await this.query<ResponseRow>('listResponses', this.sql.listResponsesOf, [[...new Set(ids)]]);
+    const byDecision = new Map<string, ResponseRow[]>();
+    for (const row of result.rows) {
+      const rows = byDecision.get(row.decision_id);
+      if (rows) rows.push(row);
+      else byDecision.set(row.decision_id, [row]);
+    }
+    return ids.map((id) => (byDecision.get(id) ?? []).map(toResponse));
   }
 
   countDecisions(customerId?: string): Promise<number> {
