@@ -98,14 +98,34 @@ describe('model state flushes', () => {
     await store.close();
   });
 
-  it('flushes called together write one after another, the later state last', async () => {
+  it('flushes called together write one after another, so that a key\'s writes stay in order', async () => {
+    // the real store, with its model-state writes logged as they start and end
+    const events: string[] = [];
+    const real = store;
+    store = new Proxy(real, {
+      get(target, name, receiver) {
+        if (name !== 'saveModelStates') return Reflect.get(target, name, receiver) as unknown;
+        return async (...args: Parameters<Store['saveModelStates']>) => {
+          const states = args[1].map((s) => JSON.stringify(s.state)).join(' ');
+          events.push(`start ${states}`);
+          await real.saveModelStates(...args);
+          events.push(`end ${states}`);
+        };
+      },
+    });
     const s = await start();
     model.learn('a/web/inbound', {}, true);
-    const first = s.flushModels();
-    model.learn('a/web/inbound', {}, true);
-    const second = s.flushModels();
+    const first = s.flushModels(0);
+    const second = s.flushModels(0);
+    model.learn('b/web/inbound', {}, true);
     await Promise.all([first, second]);
-    expect(await stored()).toStrictEqual({ 'a/web/inbound': { positives: 2, negatives: 0 } });
+    expect(events).toStrictEqual([
+      'start {"positives":1,"negatives":0}',
+      'end {"positives":1,"negatives":0}',
+      'start {"positives":1,"negatives":0}',
+      'end {"positives":1,"negatives":0}',
+    ]);
+    expect(Object.keys(await stored())).toStrictEqual(['a/web/inbound', 'b/web/inbound']);
   });
 
   it('on a timer, writes every changed model in turn, one per flush with a budget of 0 ms', async () => {

@@ -46,8 +46,8 @@ export interface ServiceOptions {
   /** How often dirty model state is written to the store, in ms (0 = only on flush/close). Default 1000. */
   modelFlushMs?: number;
   /**
-   * How much event-loop time each timed flush may spend taking model snapshots, in ms (at least one
-   * model is written each time). Default 25. See `flushModels`.
+   * How much event-loop time each timed flush may spend on model state (taking it and serialising
+   * it), in ms; at least one model is written each time. Default 25. See `flushModels`.
    */
   modelFlushBudgetMs?: number;
   /** How often the ignored-response sweeper runs, in ms (0 = only when `sweepIgnored` is called). Default 60000. */

@@ -34,7 +34,6 @@ import {
   catalogChecksum,
   lastProfilePerCustomer,
   maskUrlPassword,
-  responseValues,
   storeError,
   toCatalogInfo,
   toHistory,
@@ -150,19 +149,6 @@ function mergeHistory(rows: HistoryRow[] | undefined): HistoryRow[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
-/** History increments as the columns `saveResponse` unnests: days, channels, issues, groups, actions, outcomes, counts. */
-function historyColumns(rows: HistoryRow[]): unknown[] {
-  return [
-    rows.map((r) => r.day),
-    rows.map((r) => r.channel),
-    rows.map((r) => r.issue),
-    rows.map((r) => r.group),
-    rows.map((r) => r.actionId),
-    rows.map((r) => r.outcome),
-    rows.map((r) => r.count),
-  ];
-}
-
 /** SQL texts for one schema, built once at open. */
 function buildSql(schema: string) {
   const s = quoteIdentifier(schema);
@@ -248,27 +234,6 @@ function buildSql(schema: string) {
     countDecisions: `SELECT count(*) AS n FROM ${s}.decisions`,
     countCustomerDecisions: `SELECT count(*) AS n FROM ${s}.decisions WHERE customer_id = $1`,
 
-    // A response, its history increments and the advisor's booking in one statement: one round trip
-    // and atomic without BEGIN/COMMIT. The increments and the booking count only when the response is
-    // new (r returned its row): a duplicate changes nothing. Increments are distinct by construction
-    // (merged first), as ON CONFLICT DO UPDATE may touch a row once per statement.
-    saveResponse: `WITH r AS (
-        INSERT INTO ${s}.responses (${responseColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT (decision_id, action_id, outcome) DO NOTHING
-        RETURNING 1
-      ), h AS (
-        INSERT INTO ${s}.ih_daily AS h (customer_id, day, channel, issue, grp, action_id, outcome, count)
-        SELECT $4, e.day, e.channel, e.issue, e.grp, e.action_id, e.outcome, e.count
-        FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[])
-          AS e(day, channel, issue, grp, action_id, outcome, count)
-        WHERE EXISTS (SELECT 1 FROM r)
-        ON CONFLICT (customer_id, day, channel, issue, grp, action_id, outcome) DO UPDATE SET count = h.count + excluded.count
-      ), b AS (
-        INSERT INTO ${s}.advisor_bookings AS b (advisor_id, week, count)
-        SELECT $15::text, $16::text, 1 WHERE $15::text IS NOT NULL AND EXISTS (SELECT 1 FROM r)
-        ON CONFLICT (advisor_id, week) DO UPDATE SET count = b.count + 1
-      )
-      SELECT count(*)::int AS recorded FROM r`,
     // The batched forms (TurnBatch): the decisions, and the responses of decisions, asked for in a turn.
     getDecisions: `SELECT ${decisionColumns} FROM ${s}.decisions WHERE decision_id = ANY($1::text[])`,
     listResponsesOf: `SELECT ${responseColumns} FROM ${s}.responses WHERE decision_id = ANY($1::text[]) ORDER BY seq`,
@@ -341,7 +306,7 @@ export class PostgresStore implements Store {
   private readonly responseWrites = new TurnBatch<PendingResponse, boolean>(
     INPUTS_BATCH,
     (pending) => this.writeResponses(pending),
-    (one) => this.writeResponse(one),
+    async (one) => (await this.writeResponses([one]))[0]!,
   );
 
   private constructor(description: string, pool: pg.Pool, schema: string) {
@@ -556,22 +521,12 @@ export class PostgresStore implements Store {
 
   /**
    * A response, its history increments and the advisor's booking. The responses of a turn are
-   * written by one statement (`saveResponses`); should it fail, each is written again alone, so
-   * that only the one at fault fails.
+   * written by one statement (`saveResponses`); should it fail, each is written again alone (by the
+   * same statement), so that only the one at fault fails.
    */
   saveResponse(response: ResponseRecord, options: SaveResponseOptions = {}): Promise<boolean> {
     if (this.closed) return Promise.reject(storeError('postgres', 'saveResponse', new Error('the store is closed')));
     return this.responseWrites.add({ response, history: mergeHistory(options.history), booking: options.advisorBooking });
-  }
-
-  private async writeResponse({ response, history, booking }: PendingResponse): Promise<boolean> {
-    const result = await this.query<{ recorded: number }>(
-      'saveResponse',
-      this.sql.saveResponse,
-      [...responseValues(response), ...historyColumns(history), booking?.advisorId ?? null, booking?.week ?? null],
-      'nextbest_save_response',
-    );
-    return result.rows[0]?.recorded === 1;
   }
 
   /** One statement for the responses of a turn; of equal ones (same decision, action, outcome) the first counts. */
