@@ -570,6 +570,35 @@ export function runStoreContract(name: string, factory: () => Promise<StoreUnder
         expect((await store.getDecisionInputs('c2', '2026-01-01')).profile).toBeUndefined();
       });
 
+      it('reads asked for together give what each would alone, each in objects of its own', async () => {
+        await store.putProfile('c1', { age: 40, tags: ['a'] }, T0);
+        await store.putProfile('c2', { age: 30 }, T0);
+        await store.putPreferences('c1', preferences, T0);
+        const row = { day: '2026-02-02', channel: 'web', issue: 'grow', group: 'cards', actionId: 'gold-card', outcome: 'decided' as const, count: 1 };
+        await store.saveDecision(decision('h1', 'c1'), { history: [row] });
+        const [first, second, noHistory, other, unknown, later] = await Promise.all([
+          store.getDecisionInputs('c1', '2026-01-01'),
+          store.getDecisionInputs('c1', '2026-01-01'),
+          store.getDecisionInputs('c1', null),
+          store.getDecisionInputs('c2', '2026-01-01'),
+          store.getDecisionInputs('nobody', '2026-01-01'),
+          store.getDecisionInputs('c1', '2026-03-01'),
+        ]);
+        const alone = await store.getDecisionInputs('c1', '2026-01-01');
+        expect(first).toStrictEqual(alone);
+        expect(second).toStrictEqual(alone);
+        expect(alone.history).toStrictEqual([row]);
+        expect(noHistory).toStrictEqual({ ...alone, history: [] });
+        expect(later).toStrictEqual({ ...alone, history: [] });
+        expect(other.profile).toStrictEqual(await store.getProfile('c2'));
+        expect(other.preferences).toBeUndefined();
+        expect(unknown).toStrictEqual({ profile: undefined, preferences: undefined, history: [] });
+        (first.profile!.attributes['tags'] as string[]).push('changed');
+        first.preferences!.preferences.optedOutChannels.push('sms');
+        expect(second.profile!.attributes['tags']).toStrictEqual(['a']);
+        expect(second.preferences).toStrictEqual(await store.getPreferences('c1'));
+      });
+
       it('puts many customers’ preferences at once; the last duplicate wins', async () => {
         const consent = (marketingConsent: boolean | null): CustomerPreferences => ({ ...preferences, marketingConsent });
         await store.putPreferences('c0', consent(null), T0);

@@ -81,13 +81,10 @@ interface PendingResponse {
   booking: { advisorId: string; week: string } | undefined;
 }
 
-interface InputsBatch {
-  sinceDay: string | null;
-  waiting: Map<string, Array<{ resolve: (inputs: DecisionInputs) => void; reject: (error: unknown) => void }>>;
-}
-
-/** Customers per `getDecisionInputs` statement. */
+/** Requests per batched statement (`TurnBatch`): customers per `getDecisionInputs`, decisions, responses. */
 const INPUTS_BATCH = 256;
+/** `getDecisionInputs` batches kept, one per distinct `sinceDay` (a new one each day): past this, they start again. */
+const INPUT_BATCHES_KEPT = 16;
 
 /** Rows per statement in `putProfiles`. */
 const PROFILE_BATCH = 1000;
@@ -298,8 +295,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly sql: Sql;
   private closed = false;
-  private readonly pendingInputs = new Map<string, InputsBatch>();
-  private inputsScheduled = false;
+  /** The `getDecisionInputs` of a turn, batched per `sinceDay` (its key; '' for none). */
+  private readonly inputReads = new Map<string, TurnBatch<string, DecisionInputs>>();
   /** The reads and writes of the response path, each batched per turn (see `TurnBatch`). */
   private readonly decisionReads = new TurnBatch<string, DecisionRecord | undefined>(INPUTS_BATCH, (ids) => this.readDecisions(ids));
   private readonly responseReads = new TurnBatch<string, ResponseRecord[]>(INPUTS_BATCH, (ids) => this.readResponses(ids));
@@ -596,64 +593,47 @@ export class PostgresStore implements Store {
    */
   getDecisionInputs(customerId: string, sinceDay: string | null): Promise<DecisionInputs> {
     if (this.closed) return Promise.reject(storeError('postgres', 'getDecisionInputs', new Error('the store is closed')));
-    return new Promise<DecisionInputs>((resolve, reject) => {
-      const key = sinceDay ?? '';
-      let batch = this.pendingInputs.get(key);
-      if (!batch) {
-        batch = { sinceDay, waiting: new Map() };
-        this.pendingInputs.set(key, batch);
-      }
-      const waiting = batch.waiting.get(customerId);
-      if (waiting) waiting.push({ resolve, reject });
-      else batch.waiting.set(customerId, [{ resolve, reject }]);
-      if (batch.waiting.size >= INPUTS_BATCH) {
-        this.pendingInputs.delete(key);
-        void this.readInputs(batch);
-      } else if (!this.inputsScheduled) {
-        this.inputsScheduled = true;
-        setImmediate(() => {
-          this.inputsScheduled = false;
-          const batches = [...this.pendingInputs.values()];
-          this.pendingInputs.clear();
-          for (const pending of batches) void this.readInputs(pending);
-        });
-      }
-    });
+    const key = sinceDay ?? '';
+    let batch = this.inputReads.get(key);
+    if (!batch) {
+      // a batch that is dropped here still sends what it holds at the end of its turn
+      if (this.inputReads.size >= INPUT_BATCHES_KEPT) this.inputReads.clear();
+      batch = new TurnBatch(INPUTS_BATCH, (ids) => this.readInputs(ids, sinceDay));
+      this.inputReads.set(key, batch);
+    }
+    return batch.add(customerId);
   }
 
-  /** One statement for a batch of `getDecisionInputs`; never rejects (each caller gets its outcome). */
-  private async readInputs(batch: InputsBatch): Promise<void> {
-    const ids = [...batch.waiting.keys()];
-    try {
-      const result = await this.query<{
-        customer_id: string;
-        profile_attributes: JsonObject | null;
-        profile_updated_at: string | null;
-        preferences_document: CustomerPreferences | null;
-        preferences_updated_at: string | null;
-        history: HistoryDbRow[] | null;
-      }>('getDecisionInputs', this.sql.decisionInputs, [ids, batch.sinceDay], 'nextbest_decision_inputs');
-      const rows = new Map(result.rows.map((row) => [row.customer_id, row]));
-      for (const [customerId, callers] of batch.waiting) {
-        const row = rows.get(customerId);
-        for (const caller of callers) {
-          // Each caller gets its own objects, as from a read of its own.
-          caller.resolve({
-            profile:
-              row && row.profile_attributes !== null && row.profile_updated_at !== null
-                ? { customerId, attributes: callers.length > 1 ? structuredClone(row.profile_attributes) : row.profile_attributes, updatedAt: row.profile_updated_at }
-                : undefined,
-            preferences:
-              row && row.preferences_document !== null && row.preferences_updated_at !== null
-                ? { customerId, preferences: callers.length > 1 ? structuredClone(row.preferences_document) : row.preferences_document, updatedAt: row.preferences_updated_at }
-                : undefined,
-            history: (row?.history ?? []).map(toHistory),
-          });
-        }
-      }
-    } catch (error) {
-      for (const callers of batch.waiting.values()) for (const caller of callers) caller.reject(error);
-    }
+  /** One statement for the `getDecisionInputs` of a turn; a customer asked for twice gets copies the second time. */
+  private async readInputs(ids: string[], sinceDay: string | null): Promise<DecisionInputs[]> {
+    const result = await this.query<{
+      customer_id: string;
+      profile_attributes: JsonObject | null;
+      profile_updated_at: string | null;
+      preferences_document: CustomerPreferences | null;
+      preferences_updated_at: string | null;
+      history: HistoryDbRow[] | null;
+    }>('getDecisionInputs', this.sql.decisionInputs, [[...new Set(ids)], sinceDay], 'nextbest_decision_inputs');
+    const rows = new Map(result.rows.map((row) => [row.customer_id, row]));
+    const given = new Set<string>();
+    return ids.map((customerId) => {
+      const row = rows.get(customerId);
+      // Each caller gets its own objects, as from a read of its own.
+      const copy = given.has(customerId);
+      given.add(customerId);
+      const own = <T>(value: T): T => (copy ? structuredClone(value) : value);
+      return {
+        profile:
+          row && row.profile_attributes !== null && row.profile_updated_at !== null
+            ? { customerId, attributes: own(row.profile_attributes), updatedAt: row.profile_updated_at }
+            : undefined,
+        preferences:
+          row && row.preferences_document !== null && row.preferences_updated_at !== null
+            ? { customerId, preferences: own(row.preferences_document), updatedAt: row.preferences_updated_at }
+            : undefined,
+        history: (row?.history ?? []).map(toHistory),
+      };
+    });
   }
 
   async getPreferences(customerId: string): Promise<StoredPreferences | undefined> {
