@@ -29,7 +29,8 @@ describe('TurnBatch', () => {
     expect(sent).toStrictEqual([[1, 2], [3, 4], [5]]);
   });
 
-  it('retries a failed batch item by item, so that only the item at fault fails', async () => {
+  it('retries a failed batch item by item, in order, so that only the item at fault fails', async () => {
+    const events: string[] = [];
     const batch = new TurnBatch<number, number>(
       100,
       async (items) => {
@@ -37,6 +38,9 @@ describe('TurnBatch', () => {
         return items;
       },
       async (item) => {
+        events.push(`start ${item}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`end ${item}`);
         if (item === 13) throw new Error(`item ${item} is bad`);
         return item * 10;
       },
@@ -47,6 +51,7 @@ describe('TurnBatch', () => {
       { status: 'rejected', reason: new Error('item 13 is bad') },
       { status: 'fulfilled', value: 30 },
     ]);
+    expect(events).toStrictEqual(['start 1', 'end 1', 'start 13', 'end 13', 'start 3', 'end 3']);
   });
 
   it('without a way to retry alone, every caller of a failed batch gets its error', async () => {

@@ -11,8 +11,8 @@ export class TurnBatch<Item, Result> {
 
   /**
    * `send(items)` gives each item's result, in order. `alone(item)`, when given, is what a failed
-   * batch falls back to: each item on its own, so that only the one at fault fails (without it, every
-   * caller of a failed batch gets its error).
+   * batch falls back to: each item on its own, one after another in the order they were asked for,
+   * so that only the one at fault fails (without it, every caller of a failed batch gets its error).
    */
   constructor(
     private readonly max: number,
@@ -45,8 +45,15 @@ export class TurnBatch<Item, Result> {
       (results) => callers.forEach((caller, i) => caller.resolve(results[i]!)),
       (error: unknown) => {
         const alone = this.alone;
-        if (!alone || items.length === 1) for (const caller of callers) caller.reject(error);
-        else items.forEach((item, i) => alone(item).then(callers[i]!.resolve, callers[i]!.reject));
+        if (!alone || items.length === 1) {
+          for (const caller of callers) caller.reject(error);
+          return;
+        }
+        // one after another, in the order they were asked for (a store keeps that order)
+        void items.reduce(
+          (previous: Promise<void>, item, i) => previous.then(() => alone(item).then(callers[i]!.resolve, callers[i]!.reject)),
+          Promise.resolve(),
+        );
       },
     );
   }
