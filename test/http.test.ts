@@ -162,6 +162,23 @@ describe('POST /v1/responses', () => {
     expect(bad.body.error.code).toBe('NB_ERR_VALIDATION');
   });
 
+  it('teaches the model once per decision and action when its responses arrive together', async () => {
+    const doc = smallCatalog() as Record<string, any>;
+    delete doc['issues'][1].groups[0].actions[0].propensity; // fee-waiver now learns
+    await server.app.inject({ method: 'PUT', url: '/v1/catalog', payload: doc });
+    const { body } = await post('/v1/decisions', { customerId: 'visitor', channel: 'web', context: { intent: 'cancel' } });
+    const answers = await Promise.all(
+      (['clicked', 'accepted', 'clicked'] as const).map((outcome) => post('/v1/responses', { decisionId: body.decisionId, actionId: 'fee-waiver', outcome })),
+    );
+    expect(answers.map((a) => [a.body.recorded, a.body.learned])).toEqual([
+      [true, 'positive'],
+      [true, 'none'],
+      [false, 'none'],
+    ]);
+    const models = (await server.app.inject({ method: 'GET', url: '/v1/models' })).json();
+    expect(models.models).toEqual([{ key: 'fee-waiver/web/inbound', responses: 1, positives: 1, auc: 0.5, activePredictors: 0 }]);
+  });
+
   it('teaches the model once per decision and action, from the snapshot at decision time', async () => {
     const doc = smallCatalog() as Record<string, any>;
     delete doc['issues'][1].groups[0].actions[0].propensity; // fee-waiver now learns

@@ -123,6 +123,23 @@ function serviceSuite(backend: Backend): void {
       });
     });
 
+    describe('responses', () => {
+      it('teaches the model once per decision and action when its responses arrive together', async () => {
+        const web = await service.decide({ customerId: 'c1', channel: 'web', limit: 5 });
+        expect(web.actions.map((a) => a.actionId)).toContain('student-card');
+        const answers = await Promise.all(
+          (['clicked', 'accepted', 'rejected', 'clicked'] as const).map((outcome) => service.respond({ decisionId: web.decisionId, actionId: 'student-card', outcome })),
+        );
+        expect(answers.map((a) => [a.outcome, a.recorded, a.learned])).toEqual([
+          ['clicked', true, 'positive'],
+          ['accepted', true, 'none'],
+          ['rejected', true, 'none'],
+          ['clicked', false, 'none'],
+        ]);
+        expect((service.model as BetaBernoulliModel).countsOf('student-card/web/inbound')).toEqual({ positives: 1, negatives: 0 });
+      });
+    });
+
     describe('ignored-response sweeper', () => {
       it('records ignored after the channel window for offered actions without a response, teaching the model once', async () => {
         const email = await service.decide({ customerId: 'c1', channel: 'email', limit: 5 }); // window 72 h

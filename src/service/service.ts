@@ -133,6 +133,8 @@ export class DecisionService {
   /** Event-loop time one model's state took to write at the last flush, in ms (a first guess before it). */
   private modelWriteMs = 5;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Per decision id, the response being handled (settled, never rejecting): the next one waits for it. */
+  private readonly responding = new Map<string, Promise<void>>();
   private sweeping: Promise<SweepResult> | undefined;
   private closed = false;
 
@@ -270,7 +272,26 @@ export class DecisionService {
     };
   }
 
-  async respond(input: ResponseInput): Promise<ResponseOutput> {
+  /**
+   * Records a response and teaches the model from it, once per decision and action. Responses to
+   * the same decision are handled one after another in this process, so that each sees those before
+   * it (otherwise a click and an accept arriving together would both be learnt).
+   */
+  respond(input: ResponseInput): Promise<ResponseOutput> {
+    const previous = this.responding.get(input.decisionId);
+    const answer = previous ? previous.then(() => this.respondInTurn(input)) : this.respondInTurn(input);
+    const settled: Promise<void> = answer.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.responding.set(input.decisionId, settled);
+    void settled.then(() => {
+      if (this.responding.get(input.decisionId) === settled) this.responding.delete(input.decisionId);
+    });
+    return answer;
+  }
+
+  private async respondInTurn(input: ResponseInput): Promise<ResponseOutput> {
     // the decision and the responses it has had so far, read at once (two round trips in parallel on PostgreSQL)
     const [decision, earlier] = await Promise.all([this.store.getDecision(input.decisionId), this.store.listResponses(input.decisionId)]);
     if (!decision) throw nbError('NB_ERR_DECISION_NOT_FOUND', [input.decisionId]);
