@@ -73,7 +73,6 @@ interface CatalogDocumentRow extends CatalogRow {
   document: JsonValue;
 }
 
-/** Reads of decision inputs waiting for the end of the turn, for one `sinceDay`, by customer id. */
 /** A `saveResponse` waiting for its turn's statement: increments merged, as `saveResponse` writes them. */
 interface PendingResponse {
   response: ResponseRecord;
