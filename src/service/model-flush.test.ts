@@ -128,6 +128,30 @@ describe('model state flushes', () => {
     expect(Object.keys(await stored())).toStrictEqual(['a/web/inbound', 'b/web/inbound']);
   });
 
+  it('keeps the states a failed flush took, and writes them at the next one unless newer ones came', async () => {
+    const real = store;
+    let failures = 1;
+    store = new Proxy(real, {
+      get(target, name, receiver) {
+        if (name !== 'saveModelStates') return Reflect.get(target, name, receiver) as unknown;
+        return async (...args: Parameters<Store['saveModelStates']>) => {
+          if (failures-- > 0) throw new Error('store unavailable');
+          await real.saveModelStates(...args);
+        };
+      },
+    });
+    const s = await start();
+    model.learn('a/web/inbound', {}, true);
+    model.learn('b/web/inbound', {}, true);
+    await expect(s.flushModels()).rejects.toThrow('store unavailable');
+    model.learn('b/web/inbound', {}, false); // b changed again: its newer state wins; a did not
+    await s.flushModels();
+    expect(await stored()).toStrictEqual({
+      'a/web/inbound': { positives: 1, negatives: 0 },
+      'b/web/inbound': { positives: 1, negatives: 1 },
+    });
+  });
+
   it('on a timer, writes every changed model in turn, one per flush with a budget of 0 ms', async () => {
     await start({ modelFlushMs: 10, modelFlushBudgetMs: 0 });
     for (const key of ['a/web/inbound', 'b/web/inbound', 'c/web/inbound', 'd/web/inbound']) model.learn(key, {}, true);

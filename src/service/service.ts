@@ -130,6 +130,8 @@ export class DecisionService {
   private flushTimer: NodeJS.Timeout | undefined;
   /** The flush being written, if any: flushes run one after another, so a key's writes stay in order. */
   private flushing: Promise<void> | undefined;
+  /** Model states a flush took but could not write (the store failed), by key: the next flush writes them. */
+  private readonly unwritten = new Map<string, JsonValue>();
   /** Event-loop time one model's state took to write at the last flush, in ms (a first guess before it). */
   private modelWriteMs = 5;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -539,10 +541,20 @@ export class DecisionService {
     const limit = budgetMs === Infinity ? Infinity : Math.max(1, Math.floor(budgetMs / this.modelWriteMs));
     const started = performance.now();
     const dirty = this.model.takeDirty(limit);
-    if (dirty.length === 0) return;
-    const saved = this.store.saveModelStates(this.model.kind, dirty, this.clock.now());
-    this.modelWriteMs = Math.max(0.01, (performance.now() - started) / dirty.length);
-    await saved;
+    // states a failed flush took are written again, unless the model has a newer one in this flush
+    const taken = new Set(dirty.map(({ key }) => key));
+    const states = [...[...this.unwritten].filter(([key]) => !taken.has(key)).map(([key, state]) => ({ key, state })), ...dirty];
+    if (states.length === 0) return;
+    this.unwritten.clear();
+    const saved = this.store.saveModelStates(this.model.kind, states, this.clock.now());
+    if (dirty.length > 0) this.modelWriteMs = Math.max(0.01, (performance.now() - started) / dirty.length);
+    try {
+      await saved;
+    } catch (error) {
+      // the model no longer counts these keys as changed: keep their states for the next flush
+      for (const { key, state } of states) this.unwritten.set(key, state);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
