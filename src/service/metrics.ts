@@ -68,6 +68,11 @@ export class ServiceMetrics {
   readonly duplicateResponses = new Counter('nextbest_responses_duplicate_total', 'Responses received again and counted once.');
   readonly controlDecisions = new Counter('nextbest_control_decisions_total', 'Decisions made for customers in the control arm, by channel.');
   readonly sweptDecisions = new Counter('nextbest_swept_decisions_total', 'Decisions whose response window closed and were swept.');
+  readonly modelStatesWritten = new Counter('nextbest_model_states_written_total', 'Learnt model states written to the store.');
+  readonly modelFlushFailures = new Counter(
+    'nextbest_model_flush_failures_total',
+    'Model-state writes that failed (their states are written again at the next flush).',
+  );
   readonly decisionSeconds = new Histogram(
     'nextbest_decision_duration_seconds',
     'Time to make and record one decision, in seconds.',
@@ -76,7 +81,16 @@ export class ServiceMetrics {
 
   render(): string {
     return (
-      [this.decisions, this.responses, this.duplicateResponses, this.controlDecisions, this.sweptDecisions, this.decisionSeconds]
+      [
+        this.decisions,
+        this.responses,
+        this.duplicateResponses,
+        this.controlDecisions,
+        this.sweptDecisions,
+        this.modelStatesWritten,
+        this.modelFlushFailures,
+        this.decisionSeconds,
+      ]
         .map((m) => m.render())
         .join('\n') + '\n'
     );

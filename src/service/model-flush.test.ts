@@ -150,6 +150,9 @@ describe('model state flushes', () => {
       'a/web/inbound': { positives: 1, negatives: 0 },
       'b/web/inbound': { positives: 1, negatives: 1 },
     });
+    expect(s.metrics.render()).toContain('\nnextbest_model_flush_failures_total 1\n');
+    expect(s.metrics.modelFlushFailures.get()).toBe(1);
+    expect(s.metrics.modelStatesWritten.get()).toBe(2);
   });
 
   it('on a timer, writes every changed model in turn, one per flush with a budget of 0 ms', async () => {

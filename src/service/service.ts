@@ -553,8 +553,10 @@ export class DecisionService {
     } catch (error) {
       // the model no longer counts these keys as changed: keep their states for the next flush
       for (const { key, state } of states) this.unwritten.set(key, state);
+      this.metrics.modelFlushFailures.inc();
       throw error;
     }
+    this.metrics.modelStatesWritten.inc({}, states.length);
   }
 
   async close(): Promise<void> {
