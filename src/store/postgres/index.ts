@@ -145,6 +145,16 @@ function mergeHistory(rows: HistoryRow[] | undefined): HistoryRow[] {
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
+/**
+ * A batched read's result for `key`: as it is the first time the batch gives that key, a copy
+ * after that, so that every caller gets objects of its own, as from a read of its own.
+ */
+function ownCopy<T>(given: Set<string>, key: string, value: T): T {
+  if (given.has(key)) return structuredClone(value);
+  given.add(key);
+  return value;
+}
+
 /** SQL texts for one schema, built once at open. */
 function buildSql(schema: string) {
   const s = quoteIdentifier(schema);
@@ -507,11 +517,7 @@ export class PostgresStore implements Store {
     const given = new Set<string>();
     return ids.map((id) => {
       const row = rows.get(id);
-      if (!row) return undefined;
-      const decision = toDecision(row);
-      if (given.has(id)) return structuredClone(decision);
-      given.add(id);
-      return decision;
+      return row ? ownCopy(given, id, toDecision(row)) : undefined;
     });
   }
 
@@ -527,14 +533,14 @@ export class PostgresStore implements Store {
 
   /** One statement for the responses of a turn; of equal ones (same decision, action, outcome) the first counts. */
   private async writeResponses(pending: PendingResponse[]): Promise<boolean[]> {
-    const first = new Map<string, number>();
+    const seen = new Set<string>();
     const responses: unknown[] = [];
     const increments: unknown[] = [];
     const bookings: unknown[] = [];
     pending.forEach(({ response: r, history, booking }, n) => {
       const key = JSON.stringify([r.decisionId, r.actionId, r.outcome]);
-      if (first.has(key)) return;
-      first.set(key, n);
+      if (seen.has(key)) return;
+      seen.add(key);
       responses.push({ n, decision_id: r.decisionId, action_id: r.actionId, outcome: r.outcome, customer_id: r.customerId, channel: r.channel, at: r.at, received_at: r.receivedAt });
       for (const h of history) increments.push({ n, day: h.day, channel: h.channel, issue: h.issue, grp: h.group, action_id: h.actionId, outcome: h.outcome, count: h.count });
       if (booking) bookings.push({ n, advisor_id: booking.advisorId, week: booking.week });
@@ -617,21 +623,18 @@ export class PostgresStore implements Store {
     const given = new Set<string>();
     return ids.map((customerId) => {
       const row = rows.get(customerId);
-      // Each caller gets its own objects, as from a read of its own.
-      const copy = given.has(customerId);
-      given.add(customerId);
-      const own = <T>(value: T): T => (copy ? structuredClone(value) : value);
-      return {
+      const inputs: DecisionInputs = {
         profile:
           row && row.profile_attributes !== null && row.profile_updated_at !== null
-            ? { customerId, attributes: own(row.profile_attributes), updatedAt: row.profile_updated_at }
+            ? { customerId, attributes: row.profile_attributes, updatedAt: row.profile_updated_at }
             : undefined,
         preferences:
           row && row.preferences_document !== null && row.preferences_updated_at !== null
-            ? { customerId, preferences: own(row.preferences_document), updatedAt: row.preferences_updated_at }
+            ? { customerId, preferences: row.preferences_document, updatedAt: row.preferences_updated_at }
             : undefined,
         history: (row?.history ?? []).map(toHistory),
       };
+      return ownCopy(given, customerId, inputs);
     });
   }
 
