@@ -541,22 +541,22 @@ export class DecisionService {
     const limit = budgetMs === Infinity ? Infinity : Math.max(1, Math.floor(budgetMs / this.modelWriteMs));
     const started = performance.now();
     const dirty = this.model.takeDirty(limit);
-    // states a failed flush took are written again, unless the model has a newer one in this flush
-    const taken = new Set(dirty.map(({ key }) => key));
-    const states = [...[...this.unwritten].filter(([key]) => !taken.has(key)).map(([key, state]) => ({ key, state })), ...dirty];
-    if (states.length === 0) return;
+    // states a failed flush took are written again, unless this flush has a newer one of the key
+    const states = new Map(this.unwritten);
+    for (const { key, state } of dirty) states.set(key, state);
+    if (states.size === 0) return;
     this.unwritten.clear();
-    const saved = this.store.saveModelStates(this.model.kind, states, this.clock.now());
+    const saved = this.store.saveModelStates(this.model.kind, [...states].map(([key, state]) => ({ key, state })), this.clock.now());
     if (dirty.length > 0) this.modelWriteMs = Math.max(0.01, (performance.now() - started) / dirty.length);
     try {
       await saved;
     } catch (error) {
       // the model no longer counts these keys as changed: keep their states for the next flush
-      for (const { key, state } of states) this.unwritten.set(key, state);
+      for (const [key, state] of states) this.unwritten.set(key, state);
       this.metrics.modelFlushFailures.inc();
       throw error;
     }
-    this.metrics.modelStatesWritten.inc({}, states.length);
+    this.metrics.modelStatesWritten.inc({}, states.size);
   }
 
   async close(): Promise<void> {
