@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveModel } from './index.js';
+import { AdaptiveModel, NaiveBayesModel, QUEUE_PER_KEY, QUEUED_KEYS } from './index.js';
+import type { Predictors } from '../../types.js';
 import { SeededRandom, sampleBeta } from '../../random.js';
 
 function trained(options: ConstructorParameters<typeof AdaptiveModel>[0] = {}): AdaptiveModel {
@@ -80,5 +81,65 @@ describe('AdaptiveModel', () => {
     a.merge(b);
     expect(a.keys().sort()).toEqual(['gold-card/web/inbound', 'loan/web/inbound', 'only-b']);
     expect(a.summaries().find((s) => s.key === 'gold-card/web/inbound')!.responses).toBe(1200);
+  });
+});
+
+describe('AdaptiveModel: responses queued per key', () => {
+  const row = (r: SeededRandom): Predictors => ({ s: ['a', 'b', 'c'][Math.floor(r.next() * 3)]!, n: Math.floor(r.next() * 30) });
+
+  it('keys learning in turn end with the models of keys learnt response by response, within the queue bounds', () => {
+    const m = new AdaptiveModel({ explore: false });
+    const reference = new Map<string, NaiveBayesModel>();
+    const r = new SeededRandom(8);
+    const keys = Array.from({ length: 300 }, (_, i) => `a${i}/web/inbound`);
+    let most = 0;
+    let compared = 0;
+    for (let i = 0; i < 30_000; i++) {
+      // a few popular keys fill their queues; the many others wait until evicted or read
+      const key = keys[Math.floor(r.next() * (i % 2 === 0 ? 10 : keys.length))]!;
+      const p = row(r);
+      const y = r.next() < (p['s'] === 'a' ? 0.3 : 0.1);
+      m.learn(key, p, y);
+      let nb = reference.get(key);
+      if (!nb) reference.set(key, (nb = new NaiveBayesModel()));
+      nb.learn(p, y);
+      most = Math.max(most, m.queuedResponses);
+      expect(m.slot(key)!.queuedResponses).toBeLessThan(QUEUE_PER_KEY);
+      if (r.next() < 0.01) {
+        const q = row(r);
+        expect(m.estimate(key, q, new SeededRandom(1)).mean).toBe(nb.predict(q).mean);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(200);
+    expect(most).toBeLessThanOrEqual(QUEUED_KEYS * (QUEUE_PER_KEY - 1));
+    expect(most).toBeGreaterThan(QUEUED_KEYS);
+    expect(m.queuedResponses).toBeGreaterThan(0);
+    const states = new Map(m.takeDirty().map((d) => [d.key, d.state]));
+    expect(states.size).toBe(reference.size);
+    for (const [key, nb] of reference) expect(states.get(key)).toEqual(nb.toJSON());
+    expect(m.queuedResponses).toBe(0);
+  });
+
+  it('catchUp learns every queue; loading a key replaces its model and drops its queue', () => {
+    const m = new AdaptiveModel();
+    const r = new SeededRandom(3);
+    for (let i = 0; i < 20; i++) {
+      m.learn('x', row(r), i % 3 === 0);
+      m.learn('y', row(r), i % 4 === 0);
+    }
+    expect(m.queuedResponses).toBe(40);
+    const fresh = new AdaptiveModel();
+    fresh.learn('x', { s: 'a' }, true);
+    const loaded = fresh.takeDirty()[0]!.state;
+    m.load('x', loaded);
+    expect(m.queuedResponses).toBe(20);
+    m.catchUp();
+    expect(m.queuedResponses).toBe(0);
+    expect(m.slot('y')!.queuedResponses).toBe(0);
+    expect(m.summaries().map((s) => [s.key, s.responses])).toEqual([
+      ['x', 1],
+      ['y', 20],
+    ]);
   });
 });

@@ -22,6 +22,15 @@ export type {
   NaiveBayesState,
 } from './naive-bayes.js';
 
+/**
+ * `learn` queues a key's responses (`NaiveBayesModel.learnLater`) and the key learns them together:
+ * when its queue holds this many, when anything reads its model, or when it has waited longest
+ * among more than `QUEUED_KEYS` keys with a queue.
+ */
+export const QUEUE_PER_KEY = 32;
+/** Most keys with queued responses (with `QUEUE_PER_KEY`, a bound on the records kept waiting). */
+export const QUEUED_KEYS = 128;
+
 export interface AdaptiveModelOptions extends NaiveBayesOptions {
   /** Thompson sampling: the arbitrated propensity is a draw from Beta(1 + p*E, 1 + (1 - p)*E). Default true. */
   explore?: boolean;
@@ -42,6 +51,8 @@ export class AdaptiveModel implements PropensityModel {
   /** Grows whenever a key gets a model object (created, loaded, merged in): handles from `slot` are then stale. */
   private slotChanges = 0;
   private readonly dirty = new Set<string>();
+  /** Models that queued responses, longest waiting first (some may have caught up since). */
+  private readonly waiting = new Set<NaiveBayesModel>();
   private readonly explore: boolean;
   private readonly modelOptions: NaiveBayesOptions;
   /** The Thompson draw's [alpha, beta, draw] (see `sampleBetaInto`). */
@@ -140,13 +151,48 @@ export class AdaptiveModel implements PropensityModel {
   }
 
   private setModel(key: string, m: NaiveBayesModel): void {
+    const replaced = this.models.get(key);
+    if (replaced) this.waiting.delete(replaced);
     this.models.set(key, m);
     this.slotChanges++;
   }
 
+  /**
+   * Learns a response. The key's model learns it before it is next read (a prediction, its state,
+   * a report), exactly as if now; until then the response waits in the key's queue, so that a
+   * model learns a run of responses while its state is in the processor's caches (many keys
+   * learning in turn would each fetch it from memory every time). At most `QUEUE_PER_KEY`
+   * responses wait per key and `QUEUED_KEYS` keys have a queue. The record must not change after
+   * the call.
+   */
   learn(key: string, predictors: Predictors, positive: boolean): void {
-    this.modelFor(key).learn(predictors, positive);
+    const m = this.modelFor(key);
+    const queued = m.learnLater(predictors, positive);
+    if (queued >= QUEUE_PER_KEY) {
+      m.catchUp();
+      this.waiting.delete(m);
+    } else if (queued === 1) {
+      this.waiting.add(m);
+      if (this.waiting.size > QUEUED_KEYS) {
+        const longest = this.waiting.values().next().value!;
+        this.waiting.delete(longest);
+        longest.catchUp();
+      }
+    }
     this.dirty.add(key);
+  }
+
+  /** Learns every queued response now (see `learn`; reading a model does so for its key). */
+  catchUp(): void {
+    for (const m of this.waiting) m.catchUp();
+    this.waiting.clear();
+  }
+
+  /** Responses `learn` has queued and the models have not learnt yet. */
+  get queuedResponses(): number {
+    let n = 0;
+    for (const m of this.waiting) n += m.queuedResponses;
+    return n;
   }
 
   /** The naive-Bayes model of a key (created empty when absent). */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NaiveBayesModel, type NaiveBayesOptions } from './naive-bayes.js';
+import { encodePredictors } from './predictor.js';
+import { ScorerPack } from './kernel.js';
 import { SeededRandom } from '../../random.js';
 import type { Predictors } from '../../types.js';
 
@@ -223,6 +225,77 @@ describe('NaiveBayesModel: predict then learn', () => {
       b.learn(row, y);
     }
     expect(a.toJSON()).toEqual(b.toJSON());
+  });
+});
+
+describe('NaiveBayesModel: learning later (learnLater)', () => {
+  const row = (r: SeededRandom): Predictors => ({
+    s: ['a', 'b', 'c', 'd'][Math.floor(r.next() * 4)]!,
+    n: Math.floor(r.next() * 40),
+    f: r.next() < 0.2 ? null : r.next(),
+  });
+  const outcome = (r: SeededRandom, p: Predictors): boolean => r.next() < (p['s'] === 'a' ? 0.35 : 0.1);
+
+  // Every way to read or change a model, each of which must first learn the queue.
+  const readers: Array<[string, (m: NaiveBayesModel, q: Predictors) => unknown]> = [
+    ['evidence', (m) => m.evidence],
+    ['positives', (m) => m.positives],
+    ['predictorCount', (m) => m.predictorCount],
+    ['activeCount', (m) => m.activeCount],
+    ['sketchSize', (m) => m.sketchSize()],
+    ['score', (m, q) => m.score(q)],
+    ['scorerByteLength', (m) => m.scorerByteLength],
+    ['predict', (m, q) => m.predict(q)],
+    ['predictEncoded', (m, q) => m.predictEncoded(encodePredictors(q))],
+    ['predictMean', (m, q) => m.predictMean(encodePredictors(q))],
+    ['correlation', (m) => m.correlation(0, 1)],
+    ['refresh', (m) => (m.refresh(), m.toJSON())],
+    ['scoreRange', (m) => m.scoreRange()],
+    ['auc', (m) => m.auc()],
+    ['report', (m) => m.report()],
+    ['merge', (m) => m.merge(new NaiveBayesModel()).toJSON()],
+    ['merge into another', (m) => new NaiveBayesModel().merge(m).toJSON()],
+    ['moveScorer', (m) => {
+      const pack = ScorerPack.create(1 << 16, 64);
+      return m.moveScorer(pack, pack.scorersAt) - pack.scorersAt;
+    }],
+    ['toJSON', (m) => m.toJSON()],
+    ['learn', (m, q) => (m.learn(q, true), m.toJSON())],
+  ];
+
+  it.each(readers)('%s learns the queued responses first, in order, and answers as after learn', (_name, read) => {
+    const r = new SeededRandom(12);
+    const later = new NaiveBayesModel();
+    const now = new NaiveBayesModel();
+    for (let i = 0; i < 700; i++) {
+      const p = row(r);
+      const y = outcome(r, p);
+      now.learn(p, y);
+      if (i < 600) later.learn(p, y);
+      else expect(later.learnLater(p, y)).toBe(i - 599);
+    }
+    const q = row(r);
+    expect(later.queuedResponses).toBe(100);
+    expect(read(later, q)).toEqual(read(now, q));
+    expect(later.queuedResponses).toBe(0);
+    expect(later.toJSON()).toEqual(now.toJSON());
+  });
+
+  it('queued runs read at random points give the model of one learnt response by response', () => {
+    const r = new SeededRandom(5);
+    const later = new NaiveBayesModel({ halfLife: 400 });
+    const now = new NaiveBayesModel({ halfLife: 400 });
+    for (let i = 0; i < 3000; i++) {
+      const p = row(r);
+      const y = outcome(r, p);
+      later.learnLater(p, y);
+      now.learn(p, y);
+      if (r.next() < 0.02) {
+        const q = row(r);
+        expect(later.predict(q)).toEqual(now.predict(q));
+      }
+    }
+    expect(later.toJSON()).toEqual(now.toJSON());
   });
 });
 

@@ -321,6 +321,8 @@ export class NaiveBayesModel implements LayoutCounter {
    * (the intercept's logarithms here, per-bin values in each predictor).
    */
   private version = 0;
+  /** Responses waiting in the queue of `learnLater` (read first by every method that reads the model). */
+  private queued = 0;
   /** Bumped when the active predictors or their bins change (refresh, load); see `buildScorer`. */
   private structure = 0;
   private scorerStructure = -1;
@@ -409,6 +411,9 @@ export class NaiveBayesModel implements LayoutCounter {
    * The names of the last record learnt, in enumeration order, and their predictor indices (-1: not
    * a predictor of this model): records of the same shape are read without a lookup per name.
    */
+  /** The queue of `learnLater`: records and outcomes, the first `queued` in use. */
+  private readonly queuedRecords: Array<Predictors | undefined> = [];
+  private readonly queuedOutcomes: boolean[] = [];
   private readonly shapeNames: string[] = [];
   private shapeLocal = new Int32Array(16);
   private shapeLength = 0;
@@ -427,23 +432,28 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** Responses learnt, decayed when a half-life is set. */
   get evidence(): number {
+    this.catchUp();
     return (this.totalPos + this.totalNeg) / this.w;
   }
 
   get positives(): number {
+    this.catchUp();
     return this.totalPos / this.w;
   }
 
   get predictorCount(): number {
+    this.catchUp();
     return this.preds.length;
   }
 
   get activeCount(): number {
+    this.catchUp();
     return this.active.length;
   }
 
   /** Memory held by the binnings: fine intervals plus tracked symbols over all predictors. */
   sketchSize(): number {
+    this.catchUp();
     let n = 0;
     for (const c of this.classifiers) n += c.sketchSize;
     for (const p of this.preds) n += p.sketchSize;
@@ -456,6 +466,7 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** The naive-Bayes score of a predictor record (active predictors only). */
   score(predictors: Predictors): number {
+    this.catchUp();
     this.ready();
     return this.scoreOf(predictors);
   }
@@ -748,6 +759,7 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** Bytes the scorer's arrays and the calibration cache take (a multiple of 8, see `moveScorer`). */
   get scorerByteLength(): number {
+    this.catchUp();
     return 8 * this.cal.length + scorerBytes(this.sNum.length, this.sMeta.length, this.sHash.length, this.sGroups.length);
   }
 
@@ -758,6 +770,7 @@ export class NaiveBayesModel implements LayoutCounter {
    * kernel where it has one. Returns the offset after them.
    */
   moveScorer(pack: ScorerPack, offset: number): number {
+    this.catchUp();
     const buffer = pack.buffer;
     const cal = new Float64Array(buffer, offset, this.cal.length);
     cal.set(this.cal);
@@ -818,6 +831,7 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   private predictFrom(predictors: Predictors, encoded: EncodedPredictors | undefined): NaiveBayesPrediction {
+    this.catchUp();
     if (this.totalPos + this.totalNeg <= 0) return { mean: 0.5, evidence: 0, score: 0 };
     const mean = this.meanFrom(predictors, encoded);
     return { mean, evidence: this.evidence, score: this.lastPredictedScore };
@@ -834,6 +848,7 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** `predictMean(encoded)` into out[at], without allocating. */
   predictMeanInto(encoded: EncodedPredictors, out: Float64Array, at: number): void {
+    if (this.queued !== 0) this.catchUp();
     this.ready();
     if (this.sNum[EVIDENCE]! <= 0) {
       out[at] = 0.5;
@@ -926,6 +941,46 @@ export class NaiveBayesModel implements LayoutCounter {
    * window all use that bin.
    */
   learn(predictors: Predictors, positive: boolean, knownScore?: number): void {
+    this.catchUp();
+    this.learnNow(predictors, positive, knownScore);
+  }
+
+  /**
+   * Queues a response to be learnt later, before the model is next read or changed (any public
+   * method or getter, `learn` included, first learns the queue in order: `catchUp`). What the
+   * model says afterwards is exactly what it would say had `learn` been called instead: keys are
+   * independent, and one key's responses keep their order. The gain is speed: a model that learns
+   * a run of responses together fetches its state into the processor's caches once for the run,
+   * instead of once per response when many models learn in turn (`AdaptiveModel.learn`). The
+   * record is kept until then and must not change. Returns how many responses are queued.
+   */
+  learnLater(predictors: Predictors, positive: boolean): number {
+    const n = this.queued;
+    this.queuedRecords[n] = predictors;
+    this.queuedOutcomes[n] = positive;
+    return (this.queued = n + 1);
+  }
+
+  /** Learns the responses queued by `learnLater`, in order. */
+  catchUp(): void {
+    const n = this.queued;
+    if (n === 0) return;
+    // emptied first: learning reads the model through methods that catch up themselves
+    this.queued = 0;
+    const records = this.queuedRecords;
+    const outcomes = this.queuedOutcomes;
+    for (let i = 0; i < n; i++) {
+      this.learnNow(records[i]!, outcomes[i]!, undefined);
+      records[i] = undefined;
+    }
+  }
+
+  /** Responses queued by `learnLater` and not learnt yet. */
+  get queuedResponses(): number {
+    return this.queued;
+  }
+
+  private learnNow(predictors: Predictors, positive: boolean, knownScore: number | undefined): void {
     const preds = this.preds;
     const known = preds.length;
     if (this.rowBins.length < known) this.growRow(known);
@@ -1137,6 +1192,7 @@ export class NaiveBayesModel implements LayoutCounter {
    * window, with current bins. NaN when unknown (untracked, too few rows, or constant).
    */
   correlation(i: number, j: number): number {
+    this.catchUp();
     const a = this.windowContributions(i);
     const b = this.windowContributions(j);
     if (!a || !b) return NaN;
@@ -1153,6 +1209,7 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** Regroups bins, recomputes AUCs, activation, correlation groups and classifier bins. */
   refresh(): void {
+    this.catchUp();
     this.version++;
     this.structure++;
     for (const p of this.preds) p.refresh(this.w);
@@ -1207,6 +1264,7 @@ export class NaiveBayesModel implements LayoutCounter {
    * (and then not count in nActive).
    */
   scoreRange(): [number, number] {
+    this.catchUp();
     const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
     // per active predictor: lowest and highest contribution of a bin with evidence, and whether
     // some bin (an unseen value) lets it sit out
@@ -1253,6 +1311,7 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   report(): ModelReport {
+    this.catchUp();
     const w = this.w;
     const activeSet = new Set(this.active);
     const predictors: PredictorReport[] = this.preds.map((p, i) => {
@@ -1296,6 +1355,8 @@ export class NaiveBayesModel implements LayoutCounter {
    * correlation window. Classifiers merge with the other's classifier of the same half-life.
    */
   merge(other: NaiveBayesModel): this {
+    this.catchUp();
+    other.catchUp();
     this.version++;
     const f = this.w / other.w;
     this.totalPos += other.totalPos * f;
@@ -1356,6 +1417,7 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   toJSON(): NaiveBayesState {
+    this.catchUp();
     return {
       version: 1,
       weight: this.w,
