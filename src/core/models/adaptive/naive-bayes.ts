@@ -72,6 +72,7 @@ import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutC
 import { Classifier, type ClassifierState } from './classifier.js';
 import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
+import { centre, correlatedAtLeast, pearson, type Centred } from './correlation.js';
 import type { ScorerPack } from './kernel.js';
 
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
@@ -1238,7 +1239,7 @@ export class NaiveBayesModel implements LayoutCounter {
         const ci = contrib(i);
         for (const a of active) {
           const ca = contrib(a);
-          if (ci && ca && Math.abs(pearsonCentred(ci, ca)) >= o.correlationThreshold) {
+          if (ci && ca && correlatedAtLeast(ci, ca, o.correlationThreshold)) {
             leader = a;
             break;
           }
@@ -1495,74 +1496,3 @@ function nextPow2(n: number): number {
   return p;
 }
 
-/** A series minus its mean, and its sum of squared deviations (as `pearson` computes them). */
-interface Centred {
-  d: Float64Array;
-  ss: number;
-}
-
-function centre(a: Float64Array | undefined): Centred | undefined {
-  if (!a) return undefined;
-  const n = a.length;
-  let sa = 0;
-  for (let r = 0; r < n; r++) sa += a[r]!;
-  const ma = sa / n;
-  const d = new Float64Array(n);
-  let ss = 0;
-  for (let r = 0; r < n; r++) {
-    const da = a[r]! - ma;
-    d[r] = da;
-    ss += da * da;
-  }
-  return { d, ss };
-}
-
-/**
- * `pearson(a, b)` of two centred series of the same length (up to rounding: the products are
- * summed in four interleaved partial sums, so the loop is not one long chain of additions).
- */
-function pearsonCentred(a: Centred, b: Centred): number {
-  const n = Math.min(a.d.length, b.d.length);
-  if (n < 2 || a.d.length !== b.d.length) return NaN;
-  if (a.ss <= 1e-12 || b.ss <= 1e-12) return NaN;
-  const da = a.d;
-  const db = b.d;
-  let c0 = 0;
-  let c1 = 0;
-  let c2 = 0;
-  let c3 = 0;
-  let r = 0;
-  for (; r + 3 < n; r += 4) {
-    c0 += da[r]! * db[r]!;
-    c1 += da[r + 1]! * db[r + 1]!;
-    c2 += da[r + 2]! * db[r + 2]!;
-    c3 += da[r + 3]! * db[r + 3]!;
-  }
-  for (; r < n; r++) c0 += da[r]! * db[r]!;
-  return (c0 + c1 + c2 + c3) / Math.sqrt(a.ss * b.ss);
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = Math.min(a.length, b.length);
-  if (n < 2) return NaN;
-  let sa = 0;
-  let sb = 0;
-  for (let r = 0; r < n; r++) {
-    sa += a[r]!;
-    sb += b[r]!;
-  }
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let r = 0; r < n; r++) {
-    const da = a[r]! - ma;
-    const db = b[r]! - mb;
-    cov += da * db;
-    va += da * da;
-    vb += db * db;
-  }
-  if (va <= 1e-12 || vb <= 1e-12) return NaN;
-  return cov / Math.sqrt(va * vb);
-}
