@@ -92,15 +92,18 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
  * Like libpq (psql): a URL without a user name connects as PGUSER, else as the operating-system
- * user. (`pg` alone would send no user at all when USER is unset, which the server refuses.)
+ * user. (`pg` alone would send no user at all when USER is unset, which the server refuses.) A URL
+ * without a host (`postgres:///db?host=/var/run/postgresql`, a Unix socket) cannot hold a user
+ * name before the host, so there it becomes the `user` parameter.
  */
 export function postgresUrlWithDefaultUser(url: string): string {
   try {
     const parsed = new URL(url);
-    if (parsed.username || !parsed.hostname || process.env.PGUSER) return url;
+    if (parsed.username || parsed.searchParams.has('user') || process.env.PGUSER) return url;
     const user = process.env.USER || userInfo().username;
     if (!user) return url;
-    parsed.username = encodeURIComponent(user);
+    if (parsed.hostname) parsed.username = encodeURIComponent(user);
+    else parsed.searchParams.set('user', user);
     return parsed.toString();
   } catch {
     return url;
