@@ -60,12 +60,16 @@
  *   the memory of a WebAssembly kernel (kernel.wat) that runs this same loop without a bounds check
  *   per read; what it cannot answer exactly (cells not computed yet, predictors laid out without a
  *   table) this module's loop answers.
+ * - `learnLater` queues a response instead, and the model learns its queue, in order, before
+ *   anything reads or changes it: the same model as `learn`, learnt in runs while its state is in
+ *   the processor's caches (`AdaptiveModel.learn` queues per key, many keys learning in turn).
  * - `learn` reads each predictor's value from the record once, and scores the row before learning
  *   it from the counts directly (the cells would be recomputed anyway: the bins a response is
  *   scored on are the bins it then adds to); numeric values reach the fine sketches through a short
  *   queue (binning.ts); the correlation window is a row-major ring buffer (one response writes
  *   one stretch of memory); correlations at refresh centre each predictor's window contributions
- *   once, then each pair costs one dot product.
+ *   once, then each pair costs at most one dot product, given up as soon as the rows left cannot
+ *   bring it to the threshold (correlation.ts).
  */
 import type { Predictors, PredictorValue } from '../../types.js';
 import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
@@ -412,14 +416,14 @@ export class NaiveBayesModel implements LayoutCounter {
    * The names of the last record learnt, in enumeration order, and their predictor indices (-1: not
    * a predictor of this model): records of the same shape are read without a lookup per name.
    */
-  /** The queue of `learnLater`: records and outcomes, the first `queued` in use. */
-  private readonly queuedRecords: Array<Predictors | undefined> = [];
-  private readonly queuedOutcomes: boolean[] = [];
   private readonly shapeNames: string[] = [];
   private shapeLocal = new Int32Array(16);
   private shapeLength = 0;
   private lnPos = 0;
   private lnNeg = 0;
+  /** The queue of `learnLater`: records and outcomes, the first `queued` in use. */
+  private readonly queuedRecords: Array<Predictors | undefined> = [];
+  private readonly queuedOutcomes: boolean[] = [];
 
   constructor(options: NaiveBayesOptions = {}) {
     this.options = resolveOptions(options);
