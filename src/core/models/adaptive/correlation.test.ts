@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { centre, correlatedAtLeast, pearson, pearsonCentred } from './correlation.js';
+import { centre, correlatedAtLeast, pearson, pearsonCentred, SeriesPool } from './correlation.js';
 import { SeededRandom } from '../../random.js';
 
 /** A series of n values from a seeded random source, with `levels` distinct values when given (binned contributions). */
@@ -12,7 +12,7 @@ function series(r: SeededRandom, n: number, levels?: number): Float64Array {
 
 /** b = cos(t) a + sin(t) e, e made orthogonal to a: a series whose correlation with a is cos(t) up to rounding. */
 function correlatedWith(a: Float64Array, rho: number, r: SeededRandom): Float64Array {
-  const ca = centre(a)!;
+  const ca = centre(a.slice())!;
   const e = centre(series(r, a.length))!;
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += e.d[i]! * ca.d[i]!;
@@ -29,7 +29,8 @@ describe('correlations of window contributions', () => {
     const r = new SeededRandom(1);
     const a = series(r, 500);
     const b = correlatedWith(a, 0.6, r);
-    expect(pearsonCentred(centre(a)!, centre(b)!)).toBeCloseTo(pearson(a, b), 12);
+    const expected = pearson(a, b);
+    expect(pearsonCentred(centre(a.slice())!, centre(b.slice())!)).toBeCloseTo(expected, 12);
     expect(pearson(a, b)).toBeCloseTo(0.6, 12);
   });
 
@@ -65,6 +66,27 @@ describe('correlations of window contributions', () => {
     expect(correlatedAtLeast(centre(Float64Array.of(1))!, centre(Float64Array.of(2))!, 0)).toBe(false);
     expect(correlatedAtLeast(a, centre(series(r, 99))!, 0)).toBe(false);
     expect(correlatedAtLeast(a, a, 1 - 1e-12)).toBe(true);
+  });
+
+  it('centres in place, its tail sums in pool memory that the next series does not overlap', () => {
+    const pool = new SeriesPool();
+    const r = new SeededRandom(4);
+    const a = series(r, 300);
+    const copy = a.slice();
+    const inPool = pool.take(300);
+    inPool.set(copy);
+    const centred = centre(inPool, pool)!;
+    expect(centred.d).toBe(inPool);
+    const mean = copy.reduce((s, x) => s + x, 0) / copy.length;
+    expect(centred.d[7]).toBeCloseTo(copy[7]! - mean, 15);
+    const rest = [...centred.rest];
+    // far more than the pool's first buffer: it grows, and what it handed out before stays as it was
+    const next = pool.take(5000).fill(7);
+    expect([...centred.rest]).toEqual(rest);
+    expect(centred.d[7]).toBeCloseTo(copy[7]! - mean, 15);
+    expect(next.every((x) => x === 7)).toBe(true);
+    pool.reset();
+    expect(pool.take(4).length).toBe(4);
   });
 
   it('the tail sums behind the early exit hold the squared deviations from each block on', () => {

@@ -22,13 +22,44 @@ export interface Centred {
   rest: Float64Array;
 }
 
-export function centre(a: Float64Array | undefined): Centred | undefined {
+/**
+ * Scratch memory for the series of one refresh, handed out as views of one buffer and taken back
+ * all at once (`reset`): a refresh centres dozens of series of hundreds of values, and allocating
+ * a Float64Array for each (outside the JavaScript heap, zero-filled) cost more than centring it.
+ */
+export class SeriesPool {
+  private buffer = new Float64Array(1024);
+  private used = 0;
+
+  /** Takes all views back; their memory is handed out again. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** A view of n values (their content is whatever was there). */
+  take(n: number): Float64Array {
+    if (this.used + n > this.buffer.length) {
+      // views handed out before keep the old buffer
+      this.buffer = new Float64Array(Math.max(2 * this.buffer.length, n));
+      this.used = 0;
+    }
+    const view = this.buffer.subarray(this.used, this.used + n);
+    this.used += n;
+    return view;
+  }
+}
+
+/**
+ * Centres a series in place (a becomes its deviations from the mean); `pool` gives the memory of
+ * the tail sums (a new array without one).
+ */
+export function centre(a: Float64Array | undefined, pool?: SeriesPool): Centred | undefined {
   if (!a) return undefined;
   const n = a.length;
   let sa = 0;
   for (let r = 0; r < n; r++) sa += a[r]!;
   const ma = sa / n;
-  const d = new Float64Array(n);
+  const d = a;
   let ss = 0;
   for (let r = 0; r < n; r++) {
     const da = a[r]! - ma;
@@ -36,7 +67,8 @@ export function centre(a: Float64Array | undefined): Centred | undefined {
     ss += da * da;
   }
   const blocks = Math.ceil(n / BLOCK);
-  const rest = new Float64Array(blocks + 1);
+  const rest = pool ? pool.take(blocks + 1) : new Float64Array(blocks + 1);
+  rest[blocks] = 0;
   for (let k = blocks - 1; k >= 0; k--) {
     let s = rest[k + 1]!;
     for (let r = k * BLOCK, end = Math.min(n, r + BLOCK); r < end; r++) s += d[r]! * d[r]!;

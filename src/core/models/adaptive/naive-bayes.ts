@@ -76,7 +76,7 @@ import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutC
 import { Classifier, type ClassifierState } from './classifier.js';
 import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
-import { centre, correlatedAtLeast, pearson, type Centred } from './correlation.js';
+import { centre, correlatedAtLeast, pearson, SeriesPool, type Centred } from './correlation.js';
 import type { ScorerPack } from './kernel.js';
 
 export interface NaiveBayesOptions extends Partial<BinningConfig> {
@@ -318,6 +318,9 @@ const RESCALE_AT = 1e12;
 let learnt = 0;
 /** A model that has not learnt for this many of the process's responses is warmed before it learns. */
 const WARM_AFTER = 64;
+
+/** The memory of a refresh's window contributions and centred series (see `SeriesPool`). */
+const seriesPool = new SeriesPool();
 
 export class NaiveBayesModel implements LayoutCounter {
   // Fields scoring reads come first, so that they share the object's first cache lines.
@@ -1165,15 +1168,15 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   /** Contributions of predictor i over the window's rows (current bins). */
-  private windowContributions(i: number): Float64Array | undefined {
+  private windowContributions(i: number, pool?: SeriesPool): Float64Array | undefined {
     if (i >= this.windowColumns || this.windowCount === 0) return undefined;
     const stride = this.windowStride;
     const window = this.window;
     const p = this.preds[i]!;
-    const perBin = new Float64Array(p.nBins);
+    const perBin = pool ? pool.take(p.nBins) : new Float64Array(p.nBins);
     const minW = p.evidenceThreshold(this.w, this.options.contributionMinEvidence, this.options.skipSparseBins);
     for (let b = 0; b < perBin.length; b++) perBin[b] = p.posOf(b) + p.negOf(b) < minW ? 0 : p.contribution(b, this.w);
-    const out = new Float64Array(this.windowCount);
+    const out = pool ? pool.take(this.windowCount) : new Float64Array(this.windowCount);
     const b = p.binning;
     if (b === undefined) out.fill(perBin[0]!);
     else if (b.type === 'numeric') {
@@ -1233,8 +1236,9 @@ export class NaiveBayesModel implements LayoutCounter {
     const measured = this.windowCount >= Math.min(100, this.options.correlationWindow) && this.windowCount > 0;
     // each predictor's window contributions, centred once (pearson() for every pair, by parts)
     const contributions = new Map<number, Centred | undefined>();
+    seriesPool.reset();
     const contrib = (i: number): Centred | undefined => {
-      if (!contributions.has(i)) contributions.set(i, centre(this.windowContributions(i)));
+      if (!contributions.has(i)) contributions.set(i, centre(this.windowContributions(i, seriesPool), seriesPool));
       return contributions.get(i);
     };
     for (const i of eligible) {
