@@ -130,7 +130,10 @@ export const ResponseAccepted = Type.Object({
   actionId: Type.String(),
   outcome: Type.String(),
   recorded: Type.Boolean({ description: 'False when this exact response was already recorded (counted once).' }),
-  learned: Type.Union([Type.Literal('positive'), Type.Literal('negative'), Type.Literal('none')]),
+  learned: Type.Union([Type.Literal('positive'), Type.Literal('negative'), Type.Literal('none')], {
+    description:
+      "What the model of the action and channel learns from this response: positive or negative by the channel's outcome classes; none for a neutral outcome (an impression), a decision and action it already learnt from, or an action with a fixed propensity or no longer in the active catalog. The model learns it before it next scores that action.",
+  }),
 });
 
 export const Attributes = Type.Record(Type.String(), Type.Unknown(), { description: 'Profile attributes (JSON object).' });
