@@ -1,7 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { centre, correlatedAtLeast, pearson, pearsonCentred, SeriesPool } from './correlation.js';
+import { centre, correlatedAtLeast, pearson, SeriesPool, type Centred } from './correlation.js';
 import { SeededRandom } from '../../random.js';
+
+/**
+ * The reference `correlatedAtLeast` must agree with: the whole dot product in the same four
+ * interleaved partial sums (as refreshes computed every pair before the early exit).
+ */
+function pearsonCentred(a: Centred, b: Centred): number {
+  const n = a.d.length;
+  if (n < 2 || n !== b.d.length) return NaN;
+  if (a.ss <= 1e-12 || b.ss <= 1e-12) return NaN;
+  const da = a.d;
+  const db = b.d;
+  let c0 = 0;
+  let c1 = 0;
+  let c2 = 0;
+  let c3 = 0;
+  let r = 0;
+  for (; r + 3 < n; r += 4) {
+    c0 += da[r]! * db[r]!;
+    c1 += da[r + 1]! * db[r + 1]!;
+    c2 += da[r + 2]! * db[r + 2]!;
+    c3 += da[r + 3]! * db[r + 3]!;
+  }
+  for (; r < n; r++) c0 += da[r]! * db[r]!;
+  return (c0 + c1 + c2 + c3) / Math.sqrt(a.ss * b.ss);
+}
 
 /** A series of n values from a seeded random source, with `levels` distinct values when given (binned contributions). */
 function series(r: SeededRandom, n: number, levels?: number): Float64Array {

@@ -78,33 +78,10 @@ export function centre(a: Float64Array | undefined, pool?: SeriesPool): Centred 
 }
 
 /**
- * `pearson(a, b)` of two centred series of the same length (up to rounding: the products are
- * summed in four interleaved partial sums, so the loop is not one long chain of additions).
- */
-export function pearsonCentred(a: Centred, b: Centred): number {
-  const n = a.d.length;
-  if (n < 2 || n !== b.d.length) return NaN;
-  if (a.ss <= 1e-12 || b.ss <= 1e-12) return NaN;
-  const da = a.d;
-  const db = b.d;
-  let c0 = 0;
-  let c1 = 0;
-  let c2 = 0;
-  let c3 = 0;
-  let r = 0;
-  for (; r + 3 < n; r += 4) {
-    c0 += da[r]! * db[r]!;
-    c1 += da[r + 1]! * db[r + 1]!;
-    c2 += da[r + 2]! * db[r + 2]!;
-    c3 += da[r + 3]! * db[r + 3]!;
-  }
-  for (; r < n; r++) c0 += da[r]! * db[r]!;
-  return (c0 + c1 + c2 + c3) / Math.sqrt(a.ss * b.ss);
-}
-
-/**
- * Whether |pearsonCentred(a, b)| >= threshold, always the same answer, computed the same way but
- * given up as soon as the pair cannot get there: after each block of rows, the products still to
+ * Whether |pearson(a, b)| of two centred series of the same length reaches `threshold`. The
+ * products are summed in four interleaved partial sums (so the loop is not one long chain of
+ * additions; equal to `pearson` up to rounding), and the sum is given up as soon as the pair cannot
+ * get there: after each block of rows, the products still to
  * come add at most sqrt(restA * restB) in magnitude (Cauchy-Schwarz), so once |sum so far| plus
  * that stays below the threshold (by a margin far above rounding) the answer is no. A pair of
  * unrelated predictors over 500 rows at a threshold of 0.8 is decided after ~100-130 rows.
