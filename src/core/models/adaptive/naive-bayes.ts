@@ -598,12 +598,39 @@ export class NaiveBayesModel implements LayoutCounter {
     const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
     const preds = this.sPreds;
     const local = this.sLocal;
+    const totalPos = this.totalPos;
+    const totalNeg = this.totalNeg;
+    // Predictors that saw every response share the model's totals, so the part of their evidence
+    // threshold that depends on the totals is computed once per row (`Predictor.evidenceThreshold`,
+    // the same operations in the same order), and their contribution from the counts directly
+    // (`Predictor.contributionGiven`).
+    const base = minE * w;
+    const a = totalPos / w;
+    const b = totalNeg / w;
+    const ratio = (a > b ? a + 1 : b + 1) / (a > b ? b + 1 : a + 1) - 1;
     let sum = lnPos - lnNeg;
     let n = 0;
     for (let k = 0; k < preds.length; k++) {
       const p = preds[k]!;
-      const c = this.binValueGiven(p, bins[local[k]!]!, p.evidenceThreshold(w, minE, sparse), totalsTerm);
-      if (c !== c) continue;
+      const bin = bins[local[k]!]!;
+      const binning = p.binning;
+      let c: number;
+      if (binning !== undefined && p.totalPos === totalPos && p.totalNeg === totalNeg) {
+        const nBins = binning.nBins;
+        let threshold = base;
+        if (sparse) {
+          const t = ratio / nBins;
+          if (t * w > base) threshold = t * w;
+        }
+        const pos = binning.pos[bin]!;
+        const neg = binning.neg[bin]!;
+        if (pos + neg < threshold) continue;
+        const invN = 1 / nBins;
+        c = Math.log(pos / w + invN) - Math.log(neg / w + invN) + totalsTerm;
+      } else {
+        c = this.binValueGiven(p, bin, p.evidenceThreshold(w, minE, sparse), totalsTerm);
+        if (c !== c) continue;
+      }
       sum += c;
       n++;
     }
