@@ -75,7 +75,14 @@ describe('groupAdjacent', () => {
       }
       return end;
     };
-    const cells = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })), { minLength: 1, maxLength: 70 });
+    // up to 128 cells are grouped by scans, more by heaps: both are checked
+    const cell = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }));
+    const sparse = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })); // many ties
+    const cells = fc.oneof(
+      fc.array(cell, { minLength: 1, maxLength: 70 }),
+      fc.array(fc.oneof(cell, sparse), { minLength: 120, maxLength: 300 }),
+      fc.array(sparse, { minLength: 120, maxLength: 300 }),
+    );
     const config = fc.record({ maxBins: fc.integer({ min: 1, max: 20 }), mergeChi2: fc.constantFrom(0, 1, 3.84, 10), minBinWeight: fc.constantFrom(0, 3, 10, 40) });
     fc.assert(
       fc.property(cells, config, fc.constantFrom(1, 3), (c, cfg, scale) => {

@@ -89,6 +89,7 @@ export function groupAdjacent(
   config: Pick<BinningConfig, 'maxBins' | 'mergeChi2' | 'minBinWeight'>,
 ): number[] {
   if (n <= 0) return [];
+  if (n <= SCAN_GROUPING) return groupByScans(pos, neg, n, scale, config);
   // Groups form a linked list identified by their first cell; the greedy choices (lightest group,
   // most similar pair, the first in order on ties) come from heaps with stale entries skipped,
   // so the result is that of rescanning every group after each merge, at O(n log n).
@@ -173,6 +174,99 @@ export function groupAdjacent(
   for (let a = 0; a >= 0; a = gNext[a]!) ends.push(gEnd[a]!);
   return ends;
 }
+
+/**
+ * Most cells `groupAdjacent` groups by rescanning (a fine sketch holds 64 by default): below this,
+ * a scan over contiguous arrays after each merge costs less than keeping heaps.
+ */
+const SCAN_GROUPING = 128;
+
+/**
+ * `groupAdjacent` for few cells, by the rule itself: groups side by side in arrays (a merge
+ * shifts the groups after it), each pair's chi-square kept and recomputed only for the pairs a
+ * merge changes, and after each merge a scan for the lightest group, then for the most similar
+ * pair (strictly lower wins: the first in order on ties). The same groups as the heaps give.
+ */
+function groupByScans(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  n: number,
+  scale: number,
+  config: Pick<BinningConfig, 'maxBins' | 'mergeChi2' | 'minBinWeight'>,
+): number[] {
+  const p = sp;
+  const q = sn;
+  const end = sEnd;
+  const chi = sChi;
+  for (let i = 0; i < n; i++) {
+    p[i] = (pos[i] ?? 0) / scale;
+    q[i] = (neg[i] ?? 0) / scale;
+    end[i] = i;
+  }
+  let count = n;
+  // 1. while a group is lighter than the minimum weight, the lightest joins its more similar neighbour
+  const minWeight = config.minBinWeight;
+  while (count > 1) {
+    let light = -1;
+    let lightW = minWeight;
+    for (let i = 0; i < count; i++) {
+      const w = p[i]! + q[i]!;
+      if (w < lightW) {
+        lightW = w;
+        light = i;
+      }
+    }
+    if (light < 0) break;
+    if (light === 0) mergeScanned(0, count--);
+    else if (light === count - 1) mergeScanned(light - 1, count--);
+    else {
+      const left = chiSquare(p[light - 1]!, q[light - 1]!, p[light]!, q[light]!) <= chiSquare(p[light]!, q[light]!, p[light + 1]!, q[light + 1]!);
+      mergeScanned(left ? light - 1 : light, count--);
+    }
+  }
+  // 2. the most similar adjacent pair merges while not significantly different (or too many groups)
+  for (let i = 0; i + 1 < count; i++) chi[i] = chiSquare(p[i]!, q[i]!, p[i + 1]!, q[i + 1]!);
+  while (count > 1) {
+    let best = 0;
+    let bestChi = chi[0]!;
+    for (let i = 1; i + 1 < count; i++) {
+      if (chi[i]! < bestChi) {
+        bestChi = chi[i]!;
+        best = i;
+      }
+    }
+    if (!(bestChi < config.mergeChi2 || count > config.maxBins)) break;
+    mergeScanned(best, count--);
+    if (best > 0) chi[best - 1] = chiSquare(p[best - 1]!, q[best - 1]!, p[best]!, q[best]!);
+    if (best + 1 < count) chi[best] = chiSquare(p[best]!, q[best]!, p[best + 1]!, q[best + 1]!);
+  }
+  const ends = new Array<number>(count);
+  for (let i = 0; i < count; i++) ends[i] = end[i]!;
+  return ends;
+}
+
+/** In `groupByScans`: group i absorbs group i + 1 of `count`; the groups after move down one place. */
+function mergeScanned(i: number, count: number): void {
+  const p = sp;
+  const q = sn;
+  const end = sEnd;
+  const chi = sChi;
+  p[i] = p[i]! + p[i + 1]!;
+  q[i] = q[i]! + q[i + 1]!;
+  end[i] = end[i + 1]!;
+  for (let j = i + 1; j + 1 < count; j++) {
+    p[j] = p[j + 1]!;
+    q[j] = q[j + 1]!;
+    end[j] = end[j + 1]!;
+  }
+  for (let j = i + 1; j + 2 < count; j++) chi[j] = chi[j + 1]!;
+}
+
+/** Scratch space of `groupByScans`. */
+const sp = new Float64Array(SCAN_GROUPING);
+const sn = new Float64Array(SCAN_GROUPING);
+const sEnd = new Int32Array(SCAN_GROUPING);
+const sChi = new Float64Array(SCAN_GROUPING);
 
 /** Scratch space of `groupAdjacent` (single-threaded, used only inside one call). */
 let gp = new Float64Array(128);
