@@ -2,7 +2,12 @@
  * The per-key adaptive naive-Bayes propensity model (DESIGN section 4).
  *
  * - Predictors are binned online (binning.ts); each active predictor adds its bin's log-odds
- *   contribution c_p = ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)].
+ *   contribution c_p = ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)],
+ *   computed as ln((pos_i + 1/N) / (neg_i + 1/N)) + ln(sumNeg + 1) - ln(sumPos + 1) (one
+ *   logarithm per bin and row). sumPos and sumNeg are the model's totals: every predictor's counts
+ *   sum to them (a predictor created late counts the responses before it as missing), and a
+ *   predictor's own totals, re-added from its bins when a state is loaded, can differ in the last
+ *   bits; so a loaded model scores exactly as the model saved.
  * - score = (ln(1 + totalPos) - ln(1 + totalNeg) + sum of active c_p) / (1 + nActive).
  * - No evidence is no evidence: for a row whose bin of an active predictor holds too few
  *   responses, that predictor does not contribute and does not count in nActive for that row.
@@ -43,7 +48,7 @@
  *   stored / w; everything is rescaled when w gets large), so decay costs nothing per row.
  * - Bins are regrouped, AUCs, activation and classifier bins recomputed at refresh points
  *   (16, 32, ..., then every `refreshEvery` responses), so that predicting stays cheap.
- * - Scoring is lookup and add (performance; results are bit-for-bit those of the formulas above):
+ * - Scoring is lookup and add (performance; results are bit-for-bit those of the computation above):
  *   after each refresh the active predictors are laid out in three typed arrays (`buildScorer`:
  *   per predictor its kind, id, numeric bounds or [symbol id, group] pairs, and one
  *   [version, value] cell per bin). A cell holds the bin's contribution, or NaN for a bin that
@@ -74,7 +79,7 @@
 import type { Predictors, PredictorValue } from '../../types.js';
 import { countBelow, DEFAULT_BINNING, toNumber, type BinningConfig, type LayoutCounter } from './binning.js';
 import { Classifier, type ClassifierState } from './classifier.js';
-import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, symbolCount, SYMBOL_MISSING, type EncodedPredictors, type PredictorState } from './predictor.js';
+import { encodedSymbol, internedSymbols, internSymbol, MISSING_SLOT, Predictor, sparseRatio, symbolCount, SYMBOL_MISSING, totalsTerm, type EncodedPredictors, type PredictorState } from './predictor.js';
 import { aucOrdered } from './auc.js';
 import { centre, correlatedAtLeast, pearson, SeriesPool, type Centred } from './correlation.js';
 import type { ScorerPack } from './kernel.js';
@@ -595,47 +600,36 @@ export class NaiveBayesModel implements LayoutCounter {
     const lnPos = Math.log(1 + this.totalPos / w);
     const lnNeg = Math.log(1 + this.totalNeg / w);
     const totalsTerm = lnNeg - lnPos;
-    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+    const minE = this.options.contributionMinEvidence;
+    const ratio = this.sparseRatio();
     const preds = this.sPreds;
     const local = this.sLocal;
-    const totalPos = this.totalPos;
-    const totalNeg = this.totalNeg;
-    // Predictors that saw every response share the model's totals, so the part of their evidence
-    // threshold that depends on the totals is computed once per row (`Predictor.evidenceThreshold`,
-    // the same operations in the same order), and their contribution from the counts directly
-    // (`Predictor.contributionGiven`).
-    const base = minE * w;
-    const a = totalPos / w;
-    const b = totalNeg / w;
-    const ratio = (a > b ? a + 1 : b + 1) / (a > b ? b + 1 : a + 1) - 1;
     let sum = lnPos - lnNeg;
     let n = 0;
     for (let k = 0; k < preds.length; k++) {
       const p = preds[k]!;
       const bin = bins[local[k]!]!;
-      const binning = p.binning;
-      let c: number;
-      if (binning !== undefined && p.totalPos === totalPos && p.totalNeg === totalNeg) {
-        const nBins = binning.nBins;
-        let threshold = base;
-        if (sparse) {
-          const t = ratio / nBins;
-          if (t * w > base) threshold = t * w;
-        }
-        const pos = binning.pos[bin]!;
-        const neg = binning.neg[bin]!;
-        if (pos + neg < threshold) continue;
-        const invN = 1 / nBins;
-        c = Math.log(pos / w + invN) - Math.log(neg / w + invN) + totalsTerm;
-      } else {
-        c = this.binValueGiven(p, bin, p.evidenceThreshold(w, minE, sparse), totalsTerm);
-        if (c !== c) continue;
+      // `Predictor.evidenceThreshold` and `Predictor.contribution`, inline: the same operations
+      const base = minE * w;
+      let threshold = base;
+      if (ratio !== undefined) {
+        const t = ratio / p.nBins;
+        if (t * w > base) threshold = t * w;
       }
-      sum += c;
+      const pos = p.posOf(bin);
+      const neg = p.negOf(bin);
+      if (pos + neg < threshold) continue;
+      const invN = 1 / p.nBins;
+      sum += Math.log((pos / w + invN) / (neg / w + invN)) + totalsTerm;
       n++;
     }
     this.lastCount = n;
     return sum / (1 + n);
+  }
+
+  /** `sparseRatio` of the model's totals, or undefined when sparse bins count (`skipSparseBins` off). */
+  private sparseRatio(): number | undefined {
+    return this.options.skipSparseBins ? sparseRatio(this.totalPos, this.totalNeg, this.w) : undefined;
   }
 
   /** The score of a row whose bins (by predictor index) are known, from the scorer's cells (`scoreOf`). */
@@ -667,7 +661,8 @@ export class NaiveBayesModel implements LayoutCounter {
     const w = this.w;
     this.lnPos = Math.log(1 + this.totalPos / w);
     this.lnNeg = Math.log(1 + this.totalNeg / w);
-    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+    const minE = this.options.contributionMinEvidence;
+    const ratio = this.sparseRatio();
     const preds = this.sPreds;
     const thresholds = this.sThresholds;
     const num = this.sNum;
@@ -677,7 +672,7 @@ export class NaiveBayesModel implements LayoutCounter {
     const cells = this.sCells;
     for (let k = 0; k < preds.length; k++) {
       const p = preds[k]!;
-      thresholds[k] = p.evidenceThreshold(w, minE, sparse);
+      thresholds[k] = p.evidenceThreshold(w, minE, ratio);
       meta[k * HEAD + M_COMPUTED] = 0;
       meta[k * HEAD + M_EVIDENCE] = 0;
       if (p.nBins > MASK_BINS) num.fill(Infinity, cells[k]!, cells[k]! + p.nBins);
@@ -825,15 +820,9 @@ export class NaiveBayesModel implements LayoutCounter {
 
   /** What bin `bin` of `p` adds to a score: its contribution, NaN when it is no evidence. */
   private binValue(p: Predictor, bin: number, threshold: number): number {
-    return this.binValueGiven(p, bin, threshold, this.lnNeg - this.lnPos);
-  }
-
-  /** `binValue`, given the model's totals term ln(1 + totalNeg) - ln(1 + totalPos). */
-  private binValueGiven(p: Predictor, bin: number, threshold: number, totalsTerm: number): number {
     // a bin without (enough) responses is no evidence: the predictor sits this row out
     if (p.posOf(bin) + p.negOf(bin) < threshold) return NaN;
-    // predictors that saw every response share the model's totals and so their log terms
-    return p.totalPos === this.totalPos && p.totalNeg === this.totalNeg ? p.contributionGiven(bin, this.w, totalsTerm) : p.contribution(bin, this.w);
+    return p.contribution(bin, this.w, this.lnNeg - this.lnPos);
   }
 
   /**
@@ -1201,8 +1190,9 @@ export class NaiveBayesModel implements LayoutCounter {
     const window = this.window;
     const p = this.preds[i]!;
     const perBin = pool ? pool.take(p.nBins) : new Float64Array(p.nBins);
-    const minW = p.evidenceThreshold(this.w, this.options.contributionMinEvidence, this.options.skipSparseBins);
-    for (let b = 0; b < perBin.length; b++) perBin[b] = p.posOf(b) + p.negOf(b) < minW ? 0 : p.contribution(b, this.w);
+    const minW = p.evidenceThreshold(this.w, this.options.contributionMinEvidence, this.sparseRatio());
+    const term = totalsTerm(this.totalPos, this.totalNeg, this.w);
+    for (let b = 0; b < perBin.length; b++) perBin[b] = p.posOf(b) + p.negOf(b) < minW ? 0 : p.contribution(b, this.w, term);
     const out = pool ? pool.take(this.windowCount) : new Float64Array(this.windowCount);
     const b = p.binning;
     if (b === undefined) out.fill(perBin[0]!);
@@ -1301,14 +1291,16 @@ export class NaiveBayesModel implements LayoutCounter {
    */
   scoreRange(): [number, number] {
     this.catchUp();
-    const { contributionMinEvidence: minE, skipSparseBins: sparse } = this.options;
+    const minE = this.options.contributionMinEvidence;
+    const ratio = this.sparseRatio();
+    const term = totalsTerm(this.totalPos, this.totalNeg, this.w);
     // per active predictor: lowest and highest contribution of a bin with evidence, and whether
     // some bin (an unseen value) lets it sit out
     const mins: Array<[number, boolean]> = [];
     const maxs: Array<[number, boolean]> = [];
     for (const i of this.active) {
       const p = this.preds[i]!;
-      const minW = p.evidenceThreshold(this.w, minE, sparse);
+      const minW = p.evidenceThreshold(this.w, minE, ratio);
       let mn = Infinity;
       let mx = -Infinity;
       let optional = false;
@@ -1317,7 +1309,7 @@ export class NaiveBayesModel implements LayoutCounter {
           optional = true;
           continue;
         }
-        const c = p.contribution(b, this.w);
+        const c = p.contribution(b, this.w, term);
         if (c < mn) mn = c;
         if (c > mx) mx = c;
       }
@@ -1349,6 +1341,7 @@ export class NaiveBayesModel implements LayoutCounter {
   report(): ModelReport {
     this.catchUp();
     const w = this.w;
+    const term = totalsTerm(this.totalPos, this.totalNeg, w);
     const activeSet = new Set(this.active);
     const predictors: PredictorReport[] = this.preds.map((p, i) => {
       const bins: BinReport[] = [];
@@ -1358,7 +1351,7 @@ export class NaiveBayesModel implements LayoutCounter {
           ...d,
           positives: p.posOf(b) / w,
           negatives: p.negOf(b) / w,
-          logOdds: p.contribution(b, w),
+          logOdds: p.contribution(b, w, term),
         });
       }
       const r: PredictorReport = { name: p.name, type: p.type, bins, auc: p.auc, active: activeSet.has(i) };

@@ -162,6 +162,21 @@ export function encodedSymbol(encoded: EncodedPredictors, id: number): number {
   return symbol;
 }
 
+/** ln(1 + negatives) - ln(1 + positives) of a model's totals (inflated units, `scale` its weight). */
+export function totalsTerm(totalPos: number, totalNeg: number, scale: number): number {
+  return Math.log(1 + totalNeg / scale) - Math.log(1 + totalPos / scale);
+}
+
+/**
+ * (S + 1) / (s + 1) - 1 for a model's totals, S and s the counts of the more and the less frequent
+ * outcome: the part of the sparse-bin threshold common to all predictors (`evidenceThreshold`).
+ */
+export function sparseRatio(totalPos: number, totalNeg: number, scale: number): number {
+  const a = totalPos / scale;
+  const b = totalNeg / scale;
+  return (a > b ? a + 1 : b + 1) / (a > b ? b + 1 : a + 1) - 1;
+}
+
 function isMissingValue(value: PredictorValue | undefined): boolean {
   return value === null || value === undefined || value === '';
 }
@@ -215,40 +230,29 @@ export class Predictor {
 
   /**
    * Naive-Bayes log-odds contribution of bin `bin` (DESIGN 4), counts divided by `scale`:
-   * ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)].
+   * ln(pos_i + 1/N) - ln(sumPos + 1) - [ln(neg_i + 1/N) - ln(sumNeg + 1)], as
+   * ln((pos_i + 1/N) / (neg_i + 1/N)) + `totalsTerm`, where totalsTerm = ln(sumNeg + 1) - ln(sumPos + 1)
+   * is the model's (`totalsTerm`): every predictor's counts sum to the model's totals, since a
+   * predictor created late counts the responses before it as missing.
    */
-  contribution(bin: number, scale: number): number {
+  contribution(bin: number, scale: number, totalsTerm: number): number {
     const invN = 1 / this.nBins;
-    return (
-      Math.log(this.posOf(bin) / scale + invN) -
-      Math.log(this.totalPos / scale + 1) -
-      Math.log(this.negOf(bin) / scale + invN) +
-      Math.log(this.totalNeg / scale + 1)
-    );
-  }
-
-  /**
-   * The same contribution when the caller already knows `totalsTerm` =
-   * ln(sumNeg + 1) - ln(sumPos + 1) for this predictor's totals (saves two logarithms per row).
-   */
-  contributionGiven(bin: number, scale: number, totalsTerm: number): number {
-    const invN = 1 / this.nBins;
-    return Math.log(this.posOf(bin) / scale + invN) - Math.log(this.negOf(bin) / scale + invN) + totalsTerm;
+    return Math.log((this.posOf(bin) / scale + invN) / (this.negOf(bin) / scale + invN)) + totalsTerm;
   }
 
   /**
    * The fewest responses (inflated units, `scale` = the model's weight) a bin must hold to count as
-   * evidence: `minEvidence`, and with `sparse` also ((S + 1) / (s + 1) - 1) / N, where S and s are
-   * the predictor's counts of the more and the less frequent outcome. Below that count a bin holding
-   * none of the rarer outcome would get a contribution in favour of it (c_p > 0 with pos_i = 0 when
-   * positives are rare): with clicks at 0.5% and 5 bins, any 0-click bin under about 40 responses.
+   * evidence: `minEvidence`, and with sparse bins skipped also `sparseRatio` / N, where
+   * sparseRatio = (S + 1) / (s + 1) - 1, S and s the counts of the more and the less frequent
+   * outcome (the model's: `sparseRatio`; undefined when sparse bins count). Below that count a bin
+   * holding none of the rarer outcome would get a contribution in favour of it (c_p > 0 with
+   * pos_i = 0 when positives are rare): with clicks at 0.5% and 5 bins, any 0-click bin under about
+   * 40 responses.
    */
-  evidenceThreshold(scale: number, minEvidence: number, sparse: boolean): number {
+  evidenceThreshold(scale: number, minEvidence: number, sparseRatio: number | undefined): number {
     const base = minEvidence * scale;
-    if (!sparse) return base;
-    const a = this.totalPos / scale;
-    const b = this.totalNeg / scale;
-    const t = ((a > b ? a + 1 : b + 1) / (a > b ? b + 1 : a + 1) - 1) / this.nBins;
+    if (sparseRatio === undefined) return base;
+    const t = sparseRatio / this.nBins;
     return t * scale > base ? t * scale : base;
   }
 
