@@ -125,7 +125,9 @@ export class Classifier {
    * `score` undefined: the response counts in the totals only.
    */
   learn(score: number | undefined, positive: boolean, lossDecay: number): void {
-    const p = this.propensity(score);
+    // the score's bin, found once for the propensity and for the count (`propensity`, `add`)
+    const k = score === undefined ? -1 : this.sketch.binOf(score);
+    const p = k < 0 || !this.ready ? this.totalsPropensity() : this.binPropensity(k);
     const q = positive ? p : 1 - p;
     this.loss = this.loss * lossDecay - Math.log(q > 1e-15 ? q : 1e-15);
     this.w *= this.growth;
@@ -133,7 +135,7 @@ export class Classifier {
     if (positive) this.pos += w;
     else this.neg += w;
     if (score !== undefined) {
-      this.sketch.add(score, positive, w);
+      this.sketch.addAt(k, score, positive, w);
       if (positive) this.sPos += w;
       else this.sNeg += w;
     }
