@@ -116,6 +116,29 @@ describe('countBelow', () => {
 });
 
 describe('NumericBinning', () => {
+  it('perBinOf gives, for values at a stride, the entry of each one\'s bin: as binOf one by one', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }), // distinct values learnt: 1 to 12 coarse intervals after regrouping
+        fc.array(fc.oneof(fc.integer({ min: -2, max: 14 }), fc.double({ min: -2, max: 14, noNaN: true }), fc.constant(NaN)), { maxLength: 23 }),
+        fc.integer({ min: 1, max: 3 }),
+        (distinct, xs, stride) => {
+          const b = new NumericBinning(64);
+          // separated rates, so that regrouping keeps each value apart
+          for (let v = 0; v < distinct; v++) for (let k = 0; k < 60; k++) b.add(v, k < (v % 2 === 0 ? 5 : 55), 1);
+          b.regroup({ ...DEFAULT_BINNING, minBinWeight: 0 }, 1);
+          const perBin = Float64Array.from({ length: b.nBins }, (_, k) => 100 + k);
+          const values = new Float64Array(1 + xs.length * stride).fill(-1e9);
+          xs.forEach((x, r) => (values[1 + r * stride] = x));
+          const out = new Float64Array(xs.length);
+          b.perBinOf(values, 1, stride, xs.length, perBin, out);
+          expect([...out]).toEqual(xs.map((x) => perBin[b.binOf(x)]));
+        },
+      ),
+      { numRuns: 300, seed: 4 },
+    );
+  });
+
   it('bins values into intervals with a missing bin last', () => {
     const b = new NumericBinning(64);
     for (const [v, y] of [

@@ -401,6 +401,50 @@ export class NumericBinning {
   }
 
   /**
+   * For `count` values (values[from], values[from + stride], ...), the entry of `perBin` of each
+   * one's coarse bin (the missing bin's for NaN) into out[0..count-1]. Four values are searched
+   * side by side (`countBelow`'s search; a search's steps wait on each other, different values'
+   * do not): the same bins as `binOf` one by one.
+   */
+  perBinOf(values: Float64Array, from: number, stride: number, count: number, perBin: Float64Array, out: Float64Array): void {
+    const upper = this.upper;
+    const n = this.nIntervals - 1;
+    const missing = perBin[this.nIntervals]!;
+    let r = 0;
+    let at = from;
+    if (n > 4) {
+      for (; r + 3 < count; r += 4, at += 4 * stride) {
+        const x0 = values[at]!;
+        const x1 = values[at + stride]!;
+        const x2 = values[at + 2 * stride]!;
+        const x3 = values[at + 3 * stride]!;
+        let b0 = 0;
+        let b1 = 0;
+        let b2 = 0;
+        let b3 = 0;
+        let len = n;
+        while (len > 1) {
+          const half = len >> 1;
+          b0 += half * +(upper[b0 + half - 1]! < x0);
+          b1 += half * +(upper[b1 + half - 1]! < x1);
+          b2 += half * +(upper[b2 + half - 1]! < x2);
+          b3 += half * +(upper[b3 + half - 1]! < x3);
+          len -= half;
+        }
+        // NaN compares false all the way: bin 0, then the missing bin's entry
+        out[r] = x0 !== x0 ? missing : perBin[b0 + +(upper[b0]! < x0)]!;
+        out[r + 1] = x1 !== x1 ? missing : perBin[b1 + +(upper[b1]! < x1)]!;
+        out[r + 2] = x2 !== x2 ? missing : perBin[b2 + +(upper[b2]! < x2)]!;
+        out[r + 3] = x3 !== x3 ? missing : perBin[b3 + +(upper[b3]! < x3)]!;
+      }
+    }
+    for (; r < count; r++, at += stride) {
+      const x = values[at]!;
+      out[r] = x !== x ? missing : perBin[countBelow(upper, 0, n, x)]!;
+    }
+  }
+
+  /**
    * Copies the upper bounds of the coarse intervals (the last is +Infinity) into `into` from `at`;
    * returns their number. Value v is in the first interval k with v <= upper[k].
    */

@@ -1196,13 +1196,8 @@ export class NaiveBayesModel implements LayoutCounter {
     const out = pool ? pool.take(this.windowCount) : new Float64Array(this.windowCount);
     const b = p.binning;
     if (b === undefined) out.fill(perBin[0]!);
-    else if (b.type === 'numeric') {
-      const missing = perBin[b.missingIndex]!;
-      for (let r = 0, at = i; r < this.windowCount; r++, at += stride) {
-        const x = window[at]!;
-        out[r] = x !== x ? missing : perBin[b.intervalOf(x)]!;
-      }
-    } else {
+    else if (b.type === 'numeric') b.perBinOf(window, i, stride, this.windowCount, perBin, out);
+    else {
       const missing = perBin[b.missingIndex]!;
       for (let r = 0, at = i; r < this.windowCount; r++, at += stride) {
         const code = window[at]!;
