@@ -1,7 +1,7 @@
 /**
  * Benchmark helpers: per-call timing with percentiles, the "limit" loops (bare lookup-and-add
- * over typed arrays of the same sizes, what the machine can do at best), machine facts, and
- * markdown/console tables.
+ * over typed arrays of the same sizes, what the machine can do at best), the floor of learning
+ * (`learningFloorRun`), machine facts, and markdown/console tables.
  */
 import { execSync } from 'node:child_process';
 import { cpus, totalmem, loadavg } from 'node:os';

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures nextbest and writes bench/RESULTS.md (tables, machine, date, commit).
  *   1. in-process decision latency and throughput vs actions and predictors;
- *   2. model updates per second;
+ *   2. model updates per second, also next to "the floor" of learning (only the work a model of the
+ *      default shape must do per response, on flat typed arrays);
  *   3. `nextbest evaluate` rows per second on bank-full;
  *   4. HTTP decisions (autocannon at 16, 32 and 64 connections) against the running service, SQLite and
  *      PostgreSQL, with the service's CPU time per decision;
