@@ -229,8 +229,8 @@ describe('NaiveBayesModel: predict then learn', () => {
 
   it('the same with rare positives (sparse bins sit out), decay, missing values, a late predictor and a merge', () => {
     // At ~1.5% positives the sparse-bin threshold is above one response, so it decides which bins
-    // count; the late predictor's totals differ from the model's (the general path of the score).
-    // (a classifier sketch of 5,000 intervals keeps every score learnt as it is, so any difference shows)
+    // count; a predictor arrives late, and a merge brings one more. (A classifier sketch of 5,000
+    // intervals keeps every score learnt as it is, so any difference between the two paths shows.)
     for (const options of [{}, { halfLife: 800, classifierBins: 5000 }, { skipSparseBins: false, contributionMinEvidence: 2 }] as NaiveBayesOptions[]) {
       const a = new NaiveBayesModel(options);
       const b = new NaiveBayesModel(options);
@@ -246,8 +246,8 @@ describe('NaiveBayesModel: predict then learn', () => {
         a.learn(row, y, a.predict(row).score);
         b.learn(row, y);
         if (i === 2000) {
-          // a model from another node, with a predictor of its own: after the merge, predictors'
-          // totals can differ from the model's in the last bits (weights rescaled by the merge)
+          // a model from another node with a predictor of its own, and another half-life (the
+          // merge rescales its counts)
           const other = new NaiveBayesModel({ ...options, halfLife: 300 });
           for (let j = 0; j < 700; j++) other.learn({ s: `v${j % 5}`, n: j % 13, only: j % 3 }, j % 41 === 0);
           a.merge(NaiveBayesModel.fromJSON(other.toJSON(), { ...options, halfLife: 300 }));

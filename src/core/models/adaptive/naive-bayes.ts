@@ -600,7 +600,7 @@ export class NaiveBayesModel implements LayoutCounter {
     const lnPos = Math.log(1 + this.totalPos / w);
     const lnNeg = Math.log(1 + this.totalNeg / w);
     const totalsTerm = lnNeg - lnPos;
-    const minE = this.options.contributionMinEvidence;
+    const base = this.options.contributionMinEvidence * w;
     const ratio = this.sparseRatio();
     const preds = this.sPreds;
     const local = this.sLocal;
@@ -610,7 +610,6 @@ export class NaiveBayesModel implements LayoutCounter {
       const p = preds[k]!;
       const bin = bins[local[k]!]!;
       // `Predictor.evidenceThreshold` and `Predictor.contribution`, inline: the same operations
-      const base = minE * w;
       let threshold = base;
       if (ratio !== undefined) {
         const t = ratio / p.nBins;
