@@ -419,6 +419,10 @@ export class NaiveBayesModel implements LayoutCounter {
   private rowBins = new Int32Array(16);
   private rowNums = new Float64Array(16);
   private rowSlots = new Int32Array(16);
+  /** Per predictor, the `learnt` count of the last record that held it (see `readRow`). */
+  private rowStamp = new Float64Array(16);
+  /** Predictors the record being learnt holds. */
+  private rowTaken = 0;
   private rowCodes = new Float64Array(16);
   /**
    * The names of the last record learnt, in enumeration order, and their predictor indices (-1: not
@@ -1011,23 +1015,31 @@ export class NaiveBayesModel implements LayoutCounter {
     const bins = this.rowBins;
     const nums = this.rowNums;
     const slots = this.rowSlots;
-    // Every predictor starts missing; the record's values then take their bins (readRow). A model
-    // that has not learnt for a while (others did meanwhile) has its arrays out of the processor's
-    // caches: touching them all in this short loop, whose loads do not wait for each other, brings
-    // them in together instead of one miss after another in the loops below.
-    const warming = learnt - this.learntAt > WARM_AFTER;
-    let warm = 0;
-    for (let i = 0; i < known; i++) {
-      const b = preds[i]!.binning;
-      bins[i] = b === undefined ? 0 : b.missingIndex;
-      nums[i] = NaN;
-      slots[i] = MISSING_SLOT;
-      row[i] = undefined;
-      if (warming && b !== undefined) warm += b.warm();
+    // A model that has not learnt for a while (others did meanwhile) has its arrays out of the
+    // processor's caches: touching them all in this short loop, whose loads do not wait for each
+    // other, brings them in together instead of one miss after another in the loops below.
+    if (learnt - this.learntAt > WARM_AFTER) {
+      let warm = 0;
+      for (let i = 0; i < known; i++) {
+        const b = preds[i]!.binning;
+        if (b !== undefined) warm += b.warm();
+      }
+      this.warmed = warm;
     }
-    if (warming) this.warmed = warm;
     this.learntAt = ++learnt;
-    const hasNew = this.readRow(predictors);
+    // The record's values take their bins (readRow); the predictors it lacks are missing.
+    const hasNew = this.readRow(predictors, learnt);
+    if (this.rowTaken < known) {
+      const taken = this.rowStamp;
+      for (let i = 0; i < known; i++) {
+        if (taken[i] === learnt) continue;
+        const b = preds[i]!.binning;
+        bins[i] = b === undefined ? 0 : b.missingIndex;
+        nums[i] = NaN;
+        slots[i] = MISSING_SLOT;
+        row[i] = undefined;
+      }
+    }
     // The score with the model as it was before this response feeds the classifier; a score in
     // which no predictor took part (the intercept alone) counts in the classifiers' totals only.
     let score: number | undefined;
@@ -1065,16 +1077,19 @@ export class NaiveBayesModel implements LayoutCounter {
   }
 
   /**
-   * Reads the record into `row` (by predictor index; undefined where the record lacks the name).
-   * Names enumerate in the same order for records of the same shape, so the last record's names
-   * and indices are compared first and looked up only where they differ. True when the record
-   * holds a value for a name that is not a predictor yet.
+   * Reads the record into the row arrays (by predictor index; see `take`), stamping each predictor
+   * it holds with `stamp` in `rowStamp` and counting them in `rowTaken`. Names enumerate in the
+   * same order for records of the same shape, so the last record's names and indices are compared
+   * first and looked up only where they differ. True when the record holds a value for a name that
+   * is not a predictor yet.
    */
-  private readRow(predictors: Predictors): boolean {
+  private readRow(predictors: Predictors, stamp: number): boolean {
     const names = this.shapeNames;
     let local = this.shapeLocal;
+    const stamps = this.rowStamp;
     let same = true;
     let hasNew = false;
+    let taken = 0;
     let j = 0;
     for (const name in predictors) {
       const v = predictors[name];
@@ -1092,22 +1107,29 @@ export class NaiveBayesModel implements LayoutCounter {
         local[j] = i;
         this.shapeLength = j + 1;
       }
-      if (i >= 0) this.take(i, v);
-      else if (v !== undefined) hasNew = true;
+      if (i >= 0) {
+        this.take(i, v);
+        stamps[i] = stamp;
+        taken++;
+      } else if (v !== undefined) hasNew = true;
       j++;
     }
+    this.rowTaken = taken;
     return hasNew;
   }
 
   /**
-   * The bin of predictor i's value in the record being learnt: numbers go to `rowNums` (not kept
-   * as values), symbols to `row` with their slot in `rowSlots`; a predictor of unknown type keeps
-   * its value for `addBinned`.
+   * The bin of predictor i's value in the record being learnt, and what `addBinned` needs: numbers
+   * go to `rowNums` (NaN when missing; not kept as values), symbols to `row` with their slot in
+   * `rowSlots` (MISSING_SLOT and undefined when missing); a predictor of unknown type keeps its
+   * value in `row` (bin 0).
    */
   private take(i: number, v: PredictorValue | undefined): void {
     const b = this.preds[i]!.binning;
-    if (b === undefined) this.row[i] = v;
-    else if (b.type === 'numeric') {
+    if (b === undefined) {
+      this.row[i] = v;
+      this.rowBins[i] = 0;
+    } else if (b.type === 'numeric') {
       const x = toNumber(v);
       this.rowNums[i] = x;
       this.rowBins[i] = b.binOf(x);
@@ -1117,6 +1139,10 @@ export class NaiveBayesModel implements LayoutCounter {
       const slot = b.slotOf(symbol);
       this.rowSlots[i] = slot;
       this.rowBins[i] = b.binOfSlot(slot);
+    } else {
+      this.row[i] = undefined;
+      this.rowSlots[i] = MISSING_SLOT;
+      this.rowBins[i] = b.missingIndex;
     }
   }
 
@@ -1130,6 +1156,7 @@ export class NaiveBayesModel implements LayoutCounter {
     this.rowBins = grown(this.rowBins, new Int32Array(size));
     this.rowNums = grown(this.rowNums, new Float64Array(size));
     this.rowSlots = grown(this.rowSlots, new Int32Array(size));
+    this.rowStamp = grown(this.rowStamp, new Float64Array(size));
     this.rowCodes = grown(this.rowCodes, new Float64Array(size));
   }
 
