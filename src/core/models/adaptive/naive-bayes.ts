@@ -614,15 +614,16 @@ export class NaiveBayesModel implements LayoutCounter {
       const p = preds[k]!;
       const bin = bins[local[k]!]!;
       // `Predictor.evidenceThreshold` and `Predictor.contribution`, inline: the same operations
+      const nBins = p.nBins;
       let threshold = base;
       if (ratio !== undefined) {
-        const t = ratio / p.nBins;
+        const t = ratio / nBins;
         if (t * w > base) threshold = t * w;
       }
       const pos = p.posOf(bin);
       const neg = p.negOf(bin);
       if (pos + neg < threshold) continue;
-      const invN = 1 / p.nBins;
+      const invN = 1 / nBins;
       sum += Math.log((pos / w + invN) / (neg / w + invN)) + totalsTerm;
       n++;
     }
