@@ -226,16 +226,11 @@ function groupByScans(
   }
   // 2. the most similar adjacent pair merges while not significantly different (or too many groups)
   for (let i = 0; i + 1 < count; i++) chi[i] = chiSquare(p[i]!, q[i]!, p[i + 1]!, q[i + 1]!);
+  const mergeChi2 = config.mergeChi2;
+  const maxBins = config.maxBins;
   while (count > 1) {
-    let best = 0;
-    let bestChi = chi[0]!;
-    for (let i = 1; i + 1 < count; i++) {
-      if (chi[i]! < bestChi) {
-        bestChi = chi[i]!;
-        best = i;
-      }
-    }
-    if (!(bestChi < config.mergeChi2 || count > config.maxBins)) break;
+    const best = leastPair(count - 1);
+    if (!(chi[best]! < mergeChi2 || count > maxBins)) break;
     mergeScanned(best, count--);
     if (best > 0) chi[best - 1] = chiSquare(p[best - 1]!, q[best - 1]!, p[best]!, q[best]!);
     if (best + 1 < count) chi[best] = chiSquare(p[best]!, q[best]!, p[best + 1]!, q[best + 1]!);
@@ -243,6 +238,21 @@ function groupByScans(
   const ends = new Array<number>(count);
   for (let i = 0; i < count; i++) ends[i] = end[i]!;
   return ends;
+}
+
+/** In `groupByScans`: the first of the `pairs` pairs with the lowest chi-square. */
+function leastPair(pairs: number): number {
+  const chi = sChi;
+  let best = 0;
+  let bestChi = chi[0]!;
+  for (let i = 1; i < pairs; i++) {
+    const c = chi[i]!;
+    if (c < bestChi) {
+      bestChi = c;
+      best = i;
+    }
+  }
+  return best;
 }
 
 /** In `groupByScans`: group i absorbs group i + 1 of `count`; the groups after move down one place. */
