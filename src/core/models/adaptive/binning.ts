@@ -309,6 +309,34 @@ export function countBelow(a: Float64Array, from: number, n: number, v: number):
   return base - from + +(a[base]! < v);
 }
 
+/**
+ * `countBelow` for four values at once, over n >= 1 sorted numbers a[offset], a[offset + stride],
+ * ..., into into[0..3]: the four searches run side by side (each step of a search waits for the
+ * load before it; independent searches fill each other's waits). NaN counts 0.
+ */
+export function countBelowFour(a: Float64Array, offset: number, stride: number, n: number, v0: number, v1: number, v2: number, v3: number, into: Int32Array): void {
+  let b0 = 0;
+  let b1 = 0;
+  let b2 = 0;
+  let b3 = 0;
+  let len = n;
+  while (len > 1) {
+    const half = len >> 1;
+    b0 += half * +(a[offset + stride * (b0 + half - 1)]! < v0);
+    b1 += half * +(a[offset + stride * (b1 + half - 1)]! < v1);
+    b2 += half * +(a[offset + stride * (b2 + half - 1)]! < v2);
+    b3 += half * +(a[offset + stride * (b3 + half - 1)]! < v3);
+    len -= half;
+  }
+  into[0] = b0 + +(a[offset + stride * b0]! < v0);
+  into[1] = b1 + +(a[offset + stride * b1]! < v1);
+  into[2] = b2 + +(a[offset + stride * b2]! < v2);
+  into[3] = b3 + +(a[offset + stride * b3]! < v3);
+}
+
+/** `countBelowFour`'s answers (single-threaded, read right after each call). */
+const four = new Int32Array(4);
+
 export function isMissing(value: PredictorValue | undefined): boolean {
   return value === null || value === undefined || value === '';
 }
@@ -413,8 +441,7 @@ export class NumericBinning {
   /**
    * For `count` values (values[from], values[from + stride], ...), the entry of `perBin` of each
    * one's coarse bin (the missing bin's for NaN) into out[0..count-1]. Four values are searched
-   * side by side (`countBelow`'s search; a search's steps wait on each other, different values'
-   * do not): the same bins as `binOf` one by one.
+   * side by side (`countBelowFour`): the same bins as `binOf` one by one.
    */
   perBinOf(values: Float64Array, from: number, stride: number, count: number, perBin: Float64Array, out: Float64Array): void {
     const upper = this.upper;
@@ -428,24 +455,12 @@ export class NumericBinning {
         const x1 = values[at + stride]!;
         const x2 = values[at + 2 * stride]!;
         const x3 = values[at + 3 * stride]!;
-        let b0 = 0;
-        let b1 = 0;
-        let b2 = 0;
-        let b3 = 0;
-        let len = n;
-        while (len > 1) {
-          const half = len >> 1;
-          b0 += half * +(upper[b0 + half - 1]! < x0);
-          b1 += half * +(upper[b1 + half - 1]! < x1);
-          b2 += half * +(upper[b2 + half - 1]! < x2);
-          b3 += half * +(upper[b3 + half - 1]! < x3);
-          len -= half;
-        }
-        // NaN compares false all the way: bin 0, then the missing bin's entry
-        out[r] = x0 !== x0 ? missing : perBin[b0 + +(upper[b0]! < x0)]!;
-        out[r + 1] = x1 !== x1 ? missing : perBin[b1 + +(upper[b1]! < x1)]!;
-        out[r + 2] = x2 !== x2 ? missing : perBin[b2 + +(upper[b2]! < x2)]!;
-        out[r + 3] = x3 !== x3 ? missing : perBin[b3 + +(upper[b3]! < x3)]!;
+        countBelowFour(upper, 0, 1, n, x0, x1, x2, x3, four);
+        // NaN counts 0: the missing bin's entry instead
+        out[r] = x0 !== x0 ? missing : perBin[four[0]!]!;
+        out[r + 1] = x1 !== x1 ? missing : perBin[four[1]!]!;
+        out[r + 2] = x2 !== x2 ? missing : perBin[four[2]!]!;
+        out[r + 3] = x3 !== x3 ? missing : perBin[four[3]!]!;
       }
     }
     for (; r < count; r++, at += stride) {
@@ -521,23 +536,12 @@ export class NumericBinning {
       const v1 = queue[2 * i + 2]!;
       const v2 = queue[2 * i + 4]!;
       const v3 = queue[2 * i + 6]!;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let len = n;
-      while (len > 1) {
-        const half = len >> 1;
-        a0 += half * +(f[4 * (a0 + half - 1) + 1]! < v0);
-        a1 += half * +(f[4 * (a1 + half - 1) + 1]! < v1);
-        a2 += half * +(f[4 * (a2 + half - 1) + 1]! < v2);
-        a3 += half * +(f[4 * (a3 + half - 1) + 1]! < v3);
-        len -= half;
-      }
-      a0 += +(f[4 * a0 + 1]! < v0);
-      a1 += +(f[4 * a1 + 1]! < v1);
-      a2 += +(f[4 * a2 + 1]! < v2);
-      a3 += +(f[4 * a3 + 1]! < v3);
+      // the first interval whose upper bound (at 4k + 1) is >= each value
+      countBelowFour(f, 1, 4, n, v0, v1, v2, v3, four);
+      const a0 = four[0]!;
+      const a1 = four[1]!;
+      const a2 = four[2]!;
+      const a3 = four[3]!;
       // each value's interval stands while the values before it only added to counts
       if (!this.addCounted(a0, v0, queue[2 * i + 1]!)) {
         for (let j = i + 1; j < i + 4; j++) this.addValue(queue[2 * j]!, queue[2 * j + 1]!);
