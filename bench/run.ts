@@ -286,8 +286,45 @@ function processCpuMs(pid: number): { main: number; all: number } | undefined {
 }
 
 /**
- * `load`, with the CPU time process `pid` spent per request meanwhile, in µs as printed ('n/a'
- * without /proc): its event loop's and all its threads'.
+ * CPU time all PostgreSQL server processes (backends, WAL writer, checkpointer, ...) have used so
+ * far, in ms, from Linux's /proc: the processes named `postgres`. Undefined without /proc.
+ */
+function postgresCpuMs(): number | undefined {
+  try {
+    let ticks = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      if (!stat.includes(' (postgres) ')) continue;
+      const fields = stat.split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks * 10; // USER_HZ = 100
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy and total jiffies of the whole machine so far, from /proc/stat (undefined elsewhere). */
+function machineJiffies(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - fields[3]! - fields[4]!, total }; // idle and iowait
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `load`, with the CPU time spent per request meanwhile, in µs as printed ('n/a' without /proc):
+ * process `pid`'s event loop and all its threads, PostgreSQL's processes, and this process (the
+ * load generator); and the share of the machine's cores that were busy.
  */
 async function loadWithCpu(
   pid: number,
@@ -295,13 +332,34 @@ async function loadWithCpu(
   bodies: string[],
   connections: number,
   options: LoadOptions = {},
-): Promise<Awaited<ReturnType<typeof load>> & { cpuMain: string; cpuAll: string }> {
+): Promise<Awaited<ReturnType<typeof load>> & { cpuMain: string; cpuAll: string; cpuPostgres: string; cpuLoad: string; busy: string }> {
   const before = processCpuMs(pid);
+  const postgresBefore = postgresCpuMs();
+  const machineBefore = machineJiffies();
+  const ownBefore = process.cpuUsage();
   const result = await load(url, bodies, connections, options);
+  const own = process.cpuUsage(ownBefore);
   const after = processCpuMs(pid);
-  const perRequest = (which: 'main' | 'all'): string =>
-    before && after && result.total > 0 ? fmt((1000 * (after[which] - before[which])) / result.total) : 'n/a';
-  return { ...result, cpuMain: perRequest('main'), cpuAll: perRequest('all') };
+  const postgresAfter = postgresCpuMs();
+  const machineAfter = machineJiffies();
+  const perRequest = (ms: number | undefined): string => (ms !== undefined && result.total > 0 ? fmt((1000 * ms) / result.total) : 'n/a');
+  const delta = (which: 'main' | 'all'): number | undefined => (before && after ? after[which] - before[which] : undefined);
+  return {
+    ...result,
+    cpuMain: perRequest(delta('main')),
+    cpuAll: perRequest(delta('all')),
+    cpuPostgres: perRequest(postgresBefore !== undefined && postgresAfter !== undefined ? postgresAfter - postgresBefore : undefined),
+    cpuLoad: perRequest((own.user + own.system) / 1000),
+    busy:
+      machineBefore && machineAfter && machineAfter.total > machineBefore.total
+        ? `${Math.round((100 * (machineAfter.busy - machineBefore.busy)) / (machineAfter.total - machineBefore.total))}%`
+        : 'n/a',
+  };
+}
+
+/** The PostgreSQL CPU column of a row of `store` (its label): measured for PostgreSQL's rows, '-' for the others. */
+function postgresColumn(store: string, measured: { cpuPostgres: string }): string {
+  return store.startsWith('PostgreSQL') ? measured.cpuPostgres : '-';
 }
 
 /** Concurrency levels of section 4. */
@@ -407,15 +465,15 @@ async function httpDecisions(): Promise<void> {
       let met = false;
       for (const connections of CONNECTIONS) {
         const measured = await loadWithCpu(server.pid ?? -1, `${base}/v1/decisions`, bodies, connections);
-        rows.push([label, connections, measured.rps, measured.p50, measured.p99, measured.cpuMain, measured.cpuAll, measured.errors + measured.non2xx, limit.rps, limit.rps / measured.rps]);
+        rows.push([label, connections, measured.rps, measured.p50, measured.p99, measured.cpuMain, measured.cpuAll, postgresColumn(label, measured), measured.cpuLoad, measured.busy, measured.errors + measured.non2xx, limit.rps, limit.rps / measured.rps]);
         const ok = measured.rps >= 5000 && measured.p99 <= 20;
         met ||= ok;
         outcomes.push(`${connections} connections ${fmt(measured.rps)}/s, p99 ${measured.p99} ms${ok ? ' (met)' : ''}`);
-        log(`  HTTP ${label}, ${connections} connections: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms, service CPU ${measured.cpuMain} µs (event loop) / ${measured.cpuAll} µs (all threads) per decision`);
+        log(`  HTTP ${label}, ${connections} connections: ${fmt(measured.rps)} decisions/s, p99 ${measured.p99} ms, service CPU ${measured.cpuMain} µs (event loop) / ${measured.cpuAll} µs (all threads), PostgreSQL ${postgresColumn(label, measured)} µs, load generator ${measured.cpuLoad} µs per decision; cores ${measured.busy} busy`);
       }
       verdicts.push(`${label.split(' ')[0]}: ${verdict(met, outcomes.join('; '))}`);
       const answered = await httpResponses(server.pid ?? -1, base, bodies);
-      responseRows.push([label, RESPONSE_CONNECTIONS, answered.total, answered.learnt, answered.rps, answered.p50, answered.p99, answered.cpuMain, answered.cpuAll, answered.errors + answered.non2xx, limit.rps, limit.rps / answered.rps]);
+      responseRows.push([label, RESPONSE_CONNECTIONS, answered.total, answered.learnt, answered.rps, answered.p50, answered.p99, answered.cpuMain, answered.cpuAll, postgresColumn(label, answered), answered.cpuLoad, answered.busy, answered.errors + answered.non2xx, limit.rps, limit.rps / answered.rps]);
       log(`  HTTP responses ${label}: ${fmt(answered.rps)} responses/s (${fmt(answered.learnt)} of ${fmt(answered.total)} learnt), p99 ${answered.p99} ms, service CPU ${answered.cpuMain} µs (event loop) / ${answered.cpuAll} µs (all threads) per response`);
     } finally {
       await stopChild(server);
@@ -424,21 +482,21 @@ async function httpDecisions(): Promise<void> {
   }
   if (pgAvailable) await pgClient.end();
   rmSync(dir, { recursive: true, force: true });
-  rows.push(['limit: bare node:http, fixed JSON', 64, limit.rps, limit.p50, limit.p99, limit.cpuMain, limit.cpuAll, limit.errors + limit.non2xx, limit.rps, 1]);
+  rows.push(['limit: bare node:http, fixed JSON', 64, limit.rps, limit.p50, limit.p99, limit.cpuMain, limit.cpuAll, '-', limit.cpuLoad, limit.busy, limit.errors + limit.non2xx, limit.rps, 1]);
   sections.push(
     [
       `## 4. HTTP decisions (\`POST /v1/decisions\`, 100 actions, 50-attribute profiles of 1,000 customers, limit 3; autocannon at ${CONNECTIONS.join(', ')} connections, ${quick ? 5 : 10} s each; service and load generator on the same 2 cores)`,
       '',
-      table(['store', 'connections', 'decisions/s', 'p50 ms', 'p99 ms', 'service CPU µs/decision (event loop)', 'service CPU µs/decision (all threads)', 'errors', 'limit req/s', 'limit / measured'], rows),
+      table(['store', 'connections', 'decisions/s', 'p50 ms', 'p99 ms', 'service CPU µs/decision (event loop)', 'service CPU µs/decision (all threads)', 'PostgreSQL CPU µs/decision', 'load generator CPU µs/decision', 'cores busy', 'errors', 'limit req/s', 'limit / measured'], rows),
       '',
-      `Target: >= 5,000 decisions/s with p99 <= 20 ms (met when one concurrency meets both): ${verdicts.join('; ')}. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent. The service runs with \`--log-level silent\`: with the default request log (two info lines per request) its event loop spends ~50 µs more per decision (\`--request-log off\` removes them). With a fixed number of connections, latency is connections / throughput (Little's law): fewer connections shorten it for as long as throughput holds. The service's CPU per decision (from /proc, Linux only) is the steadier figure on a machine whose speed drifts: the event loop's share bounds throughput, the other threads are SQLite's writer and checkpointer (PostgreSQL's own processes are not counted).`,
+      `Target: >= 5,000 decisions/s with p99 <= 20 ms (met when one concurrency meets both): ${verdicts.join('; ')}. Each decision reads the profile, history and preferences and is durably recorded before the answer is sent. The service runs with \`--log-level silent\`: with the default request log (two info lines per request) its event loop spends ~50 µs more per decision (\`--request-log off\` removes them). With a fixed number of connections, latency is connections / throughput (Little's law): fewer connections shorten it for as long as throughput holds. The service's CPU per decision (from /proc, Linux only) is the steadier figure on a machine whose speed drifts: the event loop's share bounds throughput, the other threads are SQLite's writer and checkpointer. PostgreSQL's processes (its backends, WAL writer and checkpointer, on the same cores) and the load generator (autocannon, in the bench's own process) are counted in columns of their own; "cores busy" is the share of the machine's cores in use meanwhile (from /proc/stat), so a row whose CPU per decision, summed, is well under (cores x 1,000,000 µs) / (decisions/s) waited on round trips rather than on the cores.`,
     ].join('\n'),
   );
   sections.push(
     [
       `## 5. HTTP responses (\`POST /v1/responses\`, one to the top action of each of ${fmt(RESPONSES)} decisions made beforehand, 1 in 10 clicked, the rest rejected; autocannon at ${RESPONSE_CONNECTIONS} connections; service and load generator on the same 2 cores)`,
       '',
-      table(['store', 'connections', 'responses', 'learnt', 'responses/s', 'p50 ms', 'p99 ms', 'service CPU µs/response (event loop)', 'service CPU µs/response (all threads)', 'errors', 'limit req/s', 'limit / measured'], responseRows),
+      table(['store', 'connections', 'responses', 'learnt', 'responses/s', 'p50 ms', 'p99 ms', 'service CPU µs/response (event loop)', 'service CPU µs/response (all threads)', 'PostgreSQL CPU µs/response', 'load generator CPU µs/response', 'cores busy', 'errors', 'limit req/s', 'limit / measured'], responseRows),
       '',
       'No target: the learning target is read in process (section 2). Each response reads its decision (with the predictor record it was decided on) and the responses already given to it, is recorded durably with its interaction-history increment before the answer is sent, and is learnt by the model of the action and channel. "learnt" counts the answers that say so (`learned` positive or negative); every response here should be.',
     ].join('\n'),
