@@ -106,6 +106,27 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // A decision row (its predictor record, actions and context: ~2 KB) is over PostgreSQL's TOAST
+    // threshold, so the server compresses it on insert; with the default (pglz) that was the
+    // largest single cost of PostgreSQL's CPU per HTTP decision (~9%). lz4 compresses and reads
+    // back several times faster. Only values written from now on are affected (no rewrite); a
+    // server built without lz4 keeps its default.
+    version: 3,
+    name: 'decision records compressed with lz4',
+    sql: (s) => `
+      DO $nextbest$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+          ALTER TABLE ${s}.decisions
+            ALTER COLUMN context SET COMPRESSION lz4,
+            ALTER COLUMN actions SET COMPRESSION lz4,
+            ALTER COLUMN predictors SET COMPRESSION lz4;
+        END IF;
+      END
+      $nextbest$;
+    `,
+  },
 ];
 
 /** `"name"` with embedded quotes doubled. */

@@ -120,6 +120,53 @@ if (unreachableReason === undefined) {
       }
     });
 
+    it('compresses decision records with lz4 where the server has it, and reads them back as written', async () => {
+      const schema = schemaName();
+      const client = new pg.Client({ connectionString: urlWithUser(url) });
+      await client.connect();
+      try {
+        const store = await PostgresStore.open(url, { schema });
+        // a predictor record of 60 attributes (~2.7 KB with the rest): over the TOAST threshold
+        const predictors: Record<string, number | string> = {};
+        for (let i = 0; i < 30; i++) predictors[`customer.n${i}`] = i / 7;
+        for (let i = 0; i < 30; i++) predictors[`customer.s${i}`] = `value-${i % 4}-of-a-repetitive-record`;
+        const record = {
+          decisionId: 'd-lz4',
+          customerId: 'c1',
+          channel: 'web',
+          direction: 'inbound' as const,
+          catalogVersion: 1,
+          createdAt: '2026-03-01T09:15:30.123Z',
+          context: { intent: 'browse' },
+          actions: [{ rank: 1, actionId: 'gold-card', issue: 'grow', group: 'cards', treatmentId: 't', propensity: 0.1, contextWeight: 1, value: 1, lever: 1, priority: 0.1 }],
+          predictors,
+        };
+        try {
+          await store.saveDecision(record);
+          expect(await store.getDecision('d-lz4')).toStrictEqual(record);
+        } finally {
+          await store.close();
+        }
+        const lz4 = (await client.query(`SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`)).rows[0]?.lz4 === true;
+        const columns = (
+          await client.query<{ attname: string; attcompression: string }>(
+            `SELECT attname, attcompression FROM pg_attribute WHERE attrelid = '"${schema}".decisions'::regclass AND attname IN ('context', 'actions', 'predictors') ORDER BY attname`,
+          )
+        ).rows;
+        const method = lz4 ? 'l' : '';
+        expect(columns).toStrictEqual([
+          { attname: 'actions', attcompression: method },
+          { attname: 'context', attcompression: method },
+          { attname: 'predictors', attcompression: method },
+        ]);
+        const stored = (await client.query(`SELECT pg_column_compression(predictors) AS method FROM "${schema}".decisions WHERE decision_id = 'd-lz4'`)).rows[0];
+        expect(stored).toStrictEqual({ method: lz4 ? 'lz4' : 'pglz' });
+      } finally {
+        await client.end();
+        await dropSchema(schema);
+      }
+    });
+
     it('refuses a schema name that is not a plain identifier', async () => {
       await expect(PostgresStore.open(url, { schema: 'x"; DROP TABLE y; --' })).rejects.toThrowError(/invalid schema name/);
     });
