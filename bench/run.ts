@@ -287,7 +287,8 @@ function processCpuMs(pid: number): { main: number; all: number } | undefined {
 
 /**
  * CPU time all PostgreSQL server processes (backends, WAL writer, checkpointer, ...) have used so
- * far, in ms, from Linux's /proc: the processes named `postgres`. Undefined without /proc.
+ * far, in ms, from Linux's /proc: the processes named `postgres`, and their ended children. Undefined
+ * without /proc.
  */
 function postgresCpuMs(): number | undefined {
   try {
@@ -301,8 +302,10 @@ function postgresCpuMs(): number | undefined {
         continue; // ended meanwhile
       }
       if (!stat.includes(' (postgres) ')) continue;
+      // utime, stime and the same of ended children (the postmaster's: backends and workers that
+      // ended meanwhile are counted too)
       const fields = stat.split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     }
     return ticks * 10; // USER_HZ = 100
   } catch {
