@@ -313,12 +313,16 @@ function postgresCpuMs(): number | undefined {
   }
 }
 
-/** Busy and total jiffies of the whole machine so far, from /proc/stat (undefined elsewhere). */
+/**
+ * Busy and total jiffies of the whole machine so far, from /proc/stat (undefined elsewhere): of its
+ * first eight fields (user, nice, system, idle, iowait, irq, softirq, steal; the guest fields that
+ * follow are already counted in user and nice), busy is all but idle, iowait and steal.
+ */
 function machineJiffies(): { busy: number; total: number } | undefined {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
     const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: total - fields[3]! - fields[4]!, total }; // idle and iowait
+    return { busy: total - fields[3]! - fields[4]! - (fields[7] ?? 0), total };
   } catch {
     return undefined;
   }
